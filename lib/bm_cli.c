@@ -1,0 +1,139 @@
+/* bm_cli.c: the shared command-line conventions (see bm_cli.h). */
+#include "config.h"
+
+#include "bm_cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bm_io.h"
+
+const char *bm_prog = "bm";
+
+static void on_fatal_signal(int sig)
+{
+	bm_out_cleanup_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void bm_cli_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+	bm_prog = slash ? slash + 1 : prog;
+	/* A parent may have left SIGPIPE ignored; with the default action a
+	 * closed pipe downstream ends us quietly, as it does `cat`. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGHUP, on_fatal_signal);
+}
+
+void bm_vwarn(const char *fmt, va_list ap)
+{
+	/* One write of the whole line, so lines from threads do not interleave. */
+	char line[1024];
+	int n = snprintf(line, sizeof line, "%s: ", bm_prog);
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = 0;
+	vsnprintf(line + n, sizeof line - n, fmt, ap);
+	fflush(stdout);
+	fprintf(stderr, "%s\n", line);
+}
+
+void bm_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bm_vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void bm_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bm_vwarn(fmt, ap);
+	va_end(ap);
+	bm_out_cleanup_all();
+	exit(BM_EXIT_FAILURE);
+}
+
+void bm_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bm_vwarn(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", bm_prog);
+	bm_out_cleanup_all();
+	exit(BM_EXIT_USAGE);
+}
+
+void bm_print_version(void)
+{
+	printf("%s (bm) %s\n", bm_prog, PACKAGE_VERSION);
+}
+
+long long bm_opt_int(const char *arg, const char *opt, long long min, long long max)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno == ERANGE)
+		bm_usage_error("%s: not an integer: '%s'", opt, arg);
+	if (v < min || v > max)
+		bm_usage_error("%s: %lld is out of range [%lld, %lld]", opt, v, min, max);
+	return v;
+}
+
+double bm_opt_double(const char *arg, const char *opt, double min, double max)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (end == arg || *end != '\0' || errno == ERANGE || isnan(v))
+		bm_usage_error("%s: not a number: '%s'", opt, arg);
+	if (v < min || v > max)
+		bm_usage_error("%s: %g is out of range [%g, %g]", opt, v, min, max);
+	return v;
+}
+
+int bm_online_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+int bm_opt_threads(const char *arg)
+{
+	if (strcmp(arg, "auto") == 0)
+		return bm_online_cores();
+	int n = (int)bm_opt_int(arg, "--threads", 0, 1024);
+	return n == 0 ? bm_online_cores() : n;
+}
+
+bool bm_progress_wanted(int forced, int quiet)
+{
+	if (quiet)
+		return false;
+	return forced || isatty(STDERR_FILENO);
+}
+
+int bm_cli_exit(int status)
+{
+	/* Errors of buffered writes (a full disk, a closed pipe when SIGPIPE is
+	 * ignored) only surface at flush and close. */
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno == EPIPE)
+			return status;
+		bm_warn("write error: %s", strerror(errno));
+		bm_out_cleanup_all();
+		return BM_EXIT_FAILURE;
+	}
+	return status;
+}

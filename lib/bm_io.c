@@ -1,0 +1,567 @@
+/* bm_io.c: gzip-transparent buffered input and atomic output (see bm_io.h). */
+#include "config.h"
+
+#include "bm_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static _Thread_local char errbuf[512];
+
+const char *bm_errmsg(void)
+{
+	return errbuf;
+}
+
+void bm_seterr(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- input ---- */
+
+#define IN_BUFSIZE (256u << 10) /* holds a 64 KiB peek at any position */
+#define PEEK_MAX (64u << 10)
+
+struct bm_in {
+	gzFile gz;      /* zlib reads gzip and, transparently, plain data */
+	char *name;
+	char *buf;
+	size_t pos, len; /* unread bytes are buf[pos..len) */
+	uint64_t offset; /* bytes consumed by the caller */
+	int eof;
+};
+
+bm_in_t *bm_in_fdopen(int fd, const char *name)
+{
+	bm_in_t *in = calloc(1, sizeof *in);
+	if (!in || !(in->name = strdup(name)) || !(in->buf = malloc(IN_BUFSIZE))) {
+		bm_seterr("%s: out of memory", name);
+		goto fail;
+	}
+	in->gz = gzdopen(fd, "rb");
+	if (!in->gz) {
+		bm_seterr("%s: cannot read: %s", name, strerror(errno ? errno : ENOMEM));
+		goto fail;
+	}
+	gzbuffer(in->gz, 128u << 10);
+	return in;
+fail:
+	close(fd);
+	if (in) {
+		free(in->name);
+		free(in->buf);
+		free(in);
+	}
+	return NULL;
+}
+
+bm_in_t *bm_in_open(const char *path)
+{
+	if (!path || strcmp(path, "-") == 0) {
+		int fd = dup(STDIN_FILENO);
+		if (fd < 0) {
+			bm_seterr("-: cannot read standard input: %s", strerror(errno));
+			return NULL;
+		}
+		return bm_in_fdopen(fd, "-");
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		bm_seterr("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		bm_seterr("%s: is a directory", path);
+		close(fd);
+		return NULL;
+	}
+	return bm_in_fdopen(fd, path);
+}
+
+void bm_in_close(bm_in_t *in)
+{
+	if (!in)
+		return;
+	gzclose_r(in->gz);
+	free(in->name);
+	free(in->buf);
+	free(in);
+}
+
+const char *bm_in_name(const bm_in_t *in)
+{
+	return in->name;
+}
+
+bool bm_in_is_gzip(const bm_in_t *in)
+{
+	return !gzdirect(in->gz);
+}
+
+uint64_t bm_in_offset(const bm_in_t *in)
+{
+	return in->offset;
+}
+
+/* gzread with the error turned into a message; returns bytes or -1. */
+static ssize_t raw_read(bm_in_t *in, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n && !in->eof) {
+		unsigned chunk = n - got > (1u << 30) ? (1u << 30) : (unsigned)(n - got);
+		int r = gzread(in->gz, (char *)buf + got, chunk);
+		if (r < 0) {
+			int zerr;
+			const char *msg = gzerror(in->gz, &zerr);
+			if (zerr == Z_ERRNO)
+				msg = strerror(errno);
+			bm_seterr("%s: read error: %s", in->name, msg);
+			return -1;
+		}
+		if (r == 0) {
+			/* gzread returns 0 both at the end and for a gzip stream cut short. */
+			int zerr;
+			const char *msg = gzerror(in->gz, &zerr);
+			if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+				bm_seterr("%s: read error: %s", in->name, msg);
+				return -1;
+			}
+			if (zerr == Z_BUF_ERROR) {
+				bm_seterr("%s: truncated gzip data", in->name);
+				return -1;
+			}
+			in->eof = 1;
+		}
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Make at least N bytes available in the buffer if the input has them. */
+static int fill(bm_in_t *in, size_t n)
+{
+	if (in->len - in->pos >= n || in->eof)
+		return 0;
+	if (in->pos > 0) {
+		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+		in->len -= in->pos;
+		in->pos = 0;
+	}
+	while (in->len < n && !in->eof) {
+		ssize_t r = raw_read(in, in->buf + in->len, IN_BUFSIZE - in->len);
+		if (r < 0)
+			return -1;
+		in->len += (size_t)r;
+	}
+	return 0;
+}
+
+ssize_t bm_in_read(bm_in_t *in, void *buf, size_t n)
+{
+	size_t have = in->len - in->pos;
+	if (have >= n) {
+		memcpy(buf, in->buf + in->pos, n);
+		in->pos += n;
+		in->offset += n;
+		return (ssize_t)n;
+	}
+	memcpy(buf, in->buf + in->pos, have);
+	in->pos = in->len = 0;
+	ssize_t r = raw_read(in, (char *)buf + have, n - have);
+	if (r < 0)
+		return -1;
+	in->offset += have + (size_t)r;
+	return (ssize_t)(have + (size_t)r);
+}
+
+ssize_t bm_in_peek(bm_in_t *in, const void **p, size_t n)
+{
+	if (n > PEEK_MAX)
+		n = PEEK_MAX;
+	if (fill(in, n) < 0)
+		return -1;
+	*p = in->buf + in->pos;
+	size_t have = in->len - in->pos;
+	return (ssize_t)(have < n ? have : n);
+}
+
+ssize_t bm_in_skip(bm_in_t *in, uint64_t n)
+{
+	uint64_t done = 0;
+	while (done < n) {
+		if (in->pos == in->len) {
+			in->pos = in->len = 0;
+			if (fill(in, 1) < 0)
+				return -1;
+			if (in->len == 0)
+				break;
+		}
+		size_t step = in->len - in->pos;
+		if (step > n - done)
+			step = (size_t)(n - done);
+		in->pos += step;
+		done += step;
+	}
+	in->offset += done;
+	return (ssize_t)done;
+}
+
+ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof)
+{
+	size_t n = 0;
+	*eof = false;
+	for (;;) {
+		if (in->pos == in->len) {
+			in->pos = in->len = 0;
+			if (fill(in, 1) < 0)
+				return -1;
+			if (in->len == 0) {
+				if (n == 0)
+					*eof = true;
+				break;
+			}
+		}
+		char *start = in->buf + in->pos;
+		size_t avail = in->len - in->pos;
+		char *nl = memchr(start, '\n', avail);
+		size_t take = nl ? (size_t)(nl - start) : avail;
+		if (n + take + 1 > *cap) {
+			size_t c = *cap ? *cap : 128;
+			while (c < n + take + 1)
+				c *= 2;
+			char *p = realloc(*line, c);
+			if (!p) {
+				bm_seterr("%s: line too long: out of memory", in->name);
+				return -1;
+			}
+			*line = p;
+			*cap = c;
+		}
+		memcpy(*line + n, start, take);
+		n += take;
+		in->pos += take + (nl ? 1 : 0);
+		in->offset += take + (nl ? 1 : 0);
+		if (nl)
+			break;
+	}
+	if (*cap == 0) {
+		if (!(*line = malloc(1))) {
+			bm_seterr("%s: out of memory", in->name);
+			return -1;
+		}
+		*cap = 1;
+	}
+	(*line)[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* ---- output ---- */
+
+#define OUT_BUFSIZE (256u << 10)
+#define MAX_PENDING 16
+
+struct bm_out {
+	int fd;
+	gzFile gz;
+	char *name;  /* as given; "-" for stdout */
+	char *tmp;   /* temporary path while writing, NULL for stdout and devices */
+	char *buf;
+	size_t len;
+	int failed;
+};
+
+/* Temporary files not yet renamed, removed by bm_out_cleanup_all (which
+ * signal handlers call: only unlink here). */
+static char *volatile pending[MAX_PENDING];
+
+static int pending_add(char *tmp)
+{
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (!pending[i]) {
+			pending[i] = tmp;
+			return 0;
+		}
+	return -1;
+}
+
+static void pending_remove(const char *tmp)
+{
+	for (int i = 0; i < MAX_PENDING; i++)
+		if (pending[i] == tmp)
+			pending[i] = NULL;
+}
+
+void bm_out_cleanup_all(void)
+{
+	for (int i = 0; i < MAX_PENDING; i++) {
+		char *t = pending[i];
+		if (t) {
+			unlink(t);
+			pending[i] = NULL;
+		}
+	}
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void out_free(bm_out_t *out)
+{
+	free(out->name);
+	free(out->tmp);
+	free(out->buf);
+	free(out);
+}
+
+/* Create "DIR/.BASE.XXXXXX" beside PATH; returns the fd or -1. */
+static int make_temp(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	const char *base = slash ? slash + 1 : path;
+	size_t size = dirlen + strlen(base) + 16;
+	if (!(*tmp = malloc(size)))
+		return -1;
+	snprintf(*tmp, size, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
+	int fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* mkstemp makes 0600; give the file the mode a plain open would. */
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		close(fd);
+		unlink(*tmp);
+		return -1;
+	}
+	return fd;
+}
+
+bm_out_t *bm_out_open(const char *path, int flags)
+{
+	bm_out_t *out = calloc(1, sizeof *out);
+	int to_stdout = !path || strcmp(path, "-") == 0;
+	if (!out || !(out->name = strdup(to_stdout ? "-" : path)) || !(out->buf = malloc(OUT_BUFSIZE))) {
+		bm_seterr("out of memory");
+		goto fail;
+	}
+	if (to_stdout) {
+		if ((flags & BM_OUT_BINARY) && isatty(STDOUT_FILENO)) {
+			bm_seterr("refusing to write binary data to a terminal; use -o FILE or a pipe");
+			goto fail;
+		}
+		out->fd = STDOUT_FILENO;
+	} else {
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			/* A device or a fifo (-o /dev/null): write it in place. */
+			out->fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (out->fd < 0) {
+				bm_seterr("%s: %s", path, strerror(errno));
+				goto fail;
+			}
+		} else {
+			out->fd = make_temp(path, &out->tmp);
+			if (out->fd < 0) {
+				bm_seterr("%s: cannot create: %s", path, strerror(errno));
+				goto fail;
+			}
+			if (pending_add(out->tmp) < 0) {
+				unlink(out->tmp);
+				close(out->fd);
+				bm_seterr("%s: too many open outputs", path);
+				goto fail;
+			}
+		}
+		if (ends_with(path, ".gz"))
+			flags |= BM_OUT_GZIP;
+	}
+	if (flags & BM_OUT_GZIP) {
+		int fd = to_stdout ? dup(STDOUT_FILENO) : out->fd;
+		out->gz = fd < 0 ? NULL : gzdopen(fd, "wb6");
+		if (!out->gz) {
+			bm_seterr("%s: cannot start gzip output", out->name);
+			bm_out_abort(out);
+			return NULL;
+		}
+	}
+	return out;
+fail:
+	if (out) {
+		if (out->tmp && out->fd >= 0) {
+			pending_remove(out->tmp);
+		}
+		out_free(out);
+	}
+	return NULL;
+}
+
+const char *bm_out_name(const bm_out_t *out)
+{
+	return out->name;
+}
+
+static int write_all(bm_out_t *out, const char *p, size_t n)
+{
+	if (out->failed)
+		return -1;
+	if (out->gz) {
+		while (n > 0) {
+			unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
+			if (gzwrite(out->gz, p, chunk) != (int)chunk) {
+				int zerr;
+				const char *msg = gzerror(out->gz, &zerr);
+				bm_seterr("%s: write error: %s", out->name, zerr == Z_ERRNO ? strerror(errno) : msg);
+				out->failed = 1;
+				return -1;
+			}
+			p += chunk;
+			n -= chunk;
+		}
+		return 0;
+	}
+	while (n > 0) {
+		ssize_t w = write(out->fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			bm_seterr("%s: write error: %s", out->name, strerror(errno));
+			out->failed = 1;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int flush(bm_out_t *out)
+{
+	int r = write_all(out, out->buf, out->len);
+	out->len = 0;
+	return r;
+}
+
+int bm_out_write(bm_out_t *out, const void *buf, size_t n)
+{
+	if (out->len + n <= OUT_BUFSIZE) {
+		memcpy(out->buf + out->len, buf, n);
+		out->len += n;
+		return 0;
+	}
+	if (flush(out) < 0)
+		return -1;
+	if (n >= OUT_BUFSIZE / 2)
+		return write_all(out, buf, n);
+	memcpy(out->buf, buf, n);
+	out->len = n;
+	return 0;
+}
+
+int bm_out_printf(bm_out_t *out, const char *fmt, ...)
+{
+	va_list ap;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		size_t room = OUT_BUFSIZE - out->len;
+		va_start(ap, fmt);
+		int n = vsnprintf(out->buf + out->len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			bm_seterr("%s: format error", out->name);
+			return -1;
+		}
+		if ((size_t)n < room) {
+			out->len += (size_t)n;
+			return 0;
+		}
+		if (flush(out) < 0)
+			return -1;
+		if ((size_t)n >= OUT_BUFSIZE) {
+			/* Longer than the whole buffer: format into a heap copy. */
+			char *s = malloc((size_t)n + 1);
+			if (!s) {
+				bm_seterr("%s: out of memory", out->name);
+				return -1;
+			}
+			va_start(ap, fmt);
+			vsnprintf(s, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+			int r = write_all(out, s, (size_t)n);
+			free(s);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int bm_out_commit(bm_out_t *out)
+{
+	int r = flush(out);
+	if (out->gz) {
+		int z = gzclose_w(out->gz);
+		out->gz = NULL;
+		if (r == 0 && z != Z_OK) {
+			bm_seterr("%s: write error: %s", out->name, z == Z_ERRNO ? strerror(errno) : "gzip error");
+			r = -1;
+		}
+		if (out->fd == STDOUT_FILENO)
+			out->fd = -1; /* gzclose closed our dup; stdout stays open */
+		else
+			out->fd = -1; /* gzclose closed the file */
+	} else if (out->fd > STDOUT_FILENO || (out->fd >= 0 && out->tmp)) {
+		if (close(out->fd) != 0 && r == 0) {
+			bm_seterr("%s: write error: %s", out->name, strerror(errno));
+			r = -1;
+		}
+		out->fd = -1;
+	}
+	if (out->tmp) {
+		if (r == 0 && rename(out->tmp, out->name) != 0) {
+			bm_seterr("%s: cannot rename into place: %s", out->name, strerror(errno));
+			r = -1;
+		}
+		if (r != 0)
+			unlink(out->tmp);
+		pending_remove(out->tmp);
+	}
+	out_free(out);
+	return r;
+}
+
+void bm_out_abort(bm_out_t *out)
+{
+	if (!out)
+		return;
+	if (out->tmp) {
+		if (out->gz)
+			gzclose_w(out->gz);
+		else if (out->fd >= 0)
+			close(out->fd);
+		unlink(out->tmp);
+		pending_remove(out->tmp);
+	} else {
+		flush(out);
+		if (out->gz)
+			gzclose_w(out->gz);
+		else if (out->fd > STDOUT_FILENO)
+			close(out->fd);
+	}
+	out_free(out);
+}

@@ -1,0 +1,229 @@
+/* bm_npy.c: the .npy format's header (numpy's format.py, versions 1.0-3.0).
+ *
+ * Magic "\x93NUMPY", major, minor, header length (u16 for 1.0, u32 after),
+ * then a Python dict literal {'descr': '<f4', 'fortran_order': False,
+ * 'shape': (2, 3), } padded with spaces and a '\n'. Only little-endian,
+ * C-order arrays of the BMT1 dtypes are taken.
+ */
+#include "config.h"
+
+#include "bm_npy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NPY_HEADER_MAX (1u << 20) /* numpy itself refuses headers past 10 KB by default */
+
+static const struct {
+	const char *descr;
+	bm_dtype_t dtype;
+} descrs[] = {
+	{"<f4", BM_F32}, {"<f8", BM_F64}, {"<i4", BM_I32}, {"<i8", BM_I64},
+	{"|u1", BM_U8},  {"<u1", BM_U8},  {"|i1", BM_I8},  {"<i1", BM_I8},
+};
+
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Parse a quoted Python string at P into OUT; returns the end or NULL. */
+static const char *parse_str(const char *p, char *out, size_t size)
+{
+	char q = *p;
+	if (q != '\'' && q != '"')
+		return NULL;
+	const char *end = strchr(p + 1, q);
+	if (!end || (size_t)(end - p - 1) >= size)
+		return NULL;
+	memcpy(out, p + 1, (size_t)(end - p - 1));
+	out[end - p - 1] = '\0';
+	return end + 1;
+}
+
+/* Parse "(2, 3)", "(5,)", "()" (Python 2 files may have "2L"). */
+static const char *parse_shape(const char *p, int *ndim, uint64_t *dims, char *msg, size_t msgsize)
+{
+	if (*p != '(')
+		return NULL;
+	p = skip_space(p + 1);
+	*ndim = 0;
+	while (*p != ')') {
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		if (*ndim == BM_MAX_NDIM) {
+			snprintf(msg, msgsize, ".npy has more than %d dimensions", BM_MAX_NDIM);
+			return NULL;
+		}
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (errno == ERANGE) {
+			snprintf(msg, msgsize, ".npy shape overflows");
+			return NULL;
+		}
+		dims[(*ndim)++] = v;
+		p = end;
+		if (*p == 'L')
+			p++;
+		p = skip_space(p);
+		if (*p == ',')
+			p = skip_space(p + 1);
+		else if (*p != ')')
+			return NULL;
+	}
+	return p + 1;
+}
+
+int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
+{
+	unsigned char pre[12];
+	ssize_t n = bm_in_read(in, pre, 10);
+	if (n < 0) {
+		snprintf(msg, msgsize, "%s", bm_errmsg());
+		return -1;
+	}
+	if (n < 10) {
+		snprintf(msg, msgsize, "truncated .npy header");
+		return -1;
+	}
+	int major = pre[6];
+	size_t len;
+	if (major == 1) {
+		len = pre[8] | (size_t)pre[9] << 8;
+	} else if (major == 2 || major == 3) {
+		if (bm_in_read(in, pre + 10, 2) != 2) {
+			snprintf(msg, msgsize, "truncated .npy header");
+			return -1;
+		}
+		len = pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+	} else {
+		snprintf(msg, msgsize, ".npy version %d.%d is not supported (1.0 to 3.0 are)", major, pre[7]);
+		return -1;
+	}
+	if (len > NPY_HEADER_MAX) {
+		snprintf(msg, msgsize, ".npy header of %zu bytes is too long", len);
+		return -1;
+	}
+	char *h = malloc(len + 1);
+	if (!h) {
+		snprintf(msg, msgsize, "out of memory");
+		return -1;
+	}
+	n = bm_in_read(in, h, len);
+	if (n < 0 || (size_t)n < len) {
+		snprintf(msg, msgsize, n < 0 ? "%s" : "truncated .npy header", bm_errmsg());
+		free(h);
+		return -1;
+	}
+	h[len] = '\0';
+	if (strlen(h) != len) {
+		snprintf(msg, msgsize, ".npy header contains a NUL byte");
+		free(h);
+		return -1;
+	}
+
+	/* The dict: exactly the keys descr, fortran_order and shape, any order. */
+	char descr[32] = "", key[32];
+	int have_descr = 0, have_order = 0, have_shape = 0, fortran = 0, ndim = 0;
+	uint64_t dims[BM_MAX_NDIM] = {0};
+	msg[0] = '\0';
+	const char *p = skip_space(h);
+	int ok = *p == '{';
+	p = skip_space(p + 1);
+	while (ok && *p != '}') {
+		if (!(p = parse_str(p, key, sizeof key)) || *(p = skip_space(p)) != ':') {
+			ok = 0;
+			break;
+		}
+		p = skip_space(p + 1);
+		if (strcmp(key, "descr") == 0 && !have_descr) {
+			have_descr = (p = parse_str(p, descr, sizeof descr)) != NULL;
+			ok = have_descr;
+		} else if (strcmp(key, "fortran_order") == 0 && !have_order) {
+			if (strncmp(p, "False", 5) == 0)
+				p += 5;
+			else if (strncmp(p, "True", 4) == 0)
+				p += 4, fortran = 1;
+			else
+				ok = 0;
+			have_order = ok;
+		} else if (strcmp(key, "shape") == 0 && !have_shape) {
+			have_shape = (p = parse_shape(p, &ndim, dims, msg, msgsize)) != NULL;
+			ok = have_shape;
+		} else {
+			ok = 0;
+		}
+		if (ok) {
+			p = skip_space(p);
+			if (*p == ',')
+				p = skip_space(p + 1);
+			else if (*p != '}')
+				ok = 0;
+		}
+	}
+	if (ok && *skip_space(p + 1) != '\0')
+		ok = 0;
+	free(h);
+	if (!ok || !have_descr || !have_order || !have_shape) {
+		if (!msg[0])
+			snprintf(msg, msgsize, ".npy header is not a dict of descr, fortran_order and shape");
+		return -1;
+	}
+	if (fortran) {
+		snprintf(msg, msgsize, "Fortran-order .npy is not supported (save it with np.ascontiguousarray)");
+		return -1;
+	}
+	bm_dtype_t dtype = 0;
+	for (size_t i = 0; i < sizeof descrs / sizeof descrs[0]; i++)
+		if (strcmp(descr, descrs[i].descr) == 0)
+			dtype = descrs[i].dtype;
+	if (!dtype) {
+		snprintf(msg, msgsize, ".npy dtype '%s' is not supported (little-endian f4 f8 i4 i8 u1 i1 are)", descr);
+		return -1;
+	}
+	uint64_t count = 1;
+	for (int i = 0; i < ndim; i++) {
+		if (dims[i] && count > ((uint64_t)1 << 62) / bm_dtype_size(dtype) / dims[i]) {
+			snprintf(msg, msgsize, ".npy shape overflows");
+			return -1;
+		}
+		count *= dims[i];
+	}
+	t->dtype = dtype;
+	t->ndim = ndim;
+	memset(t->dims, 0, sizeof t->dims);
+	memcpy(t->dims, dims, sizeof dims[0] * (size_t)ndim);
+	return 0;
+}
+
+int bm_npy_header(char *buf, size_t size, bm_dtype_t dtype, int ndim, const uint64_t *dims)
+{
+	static const char *names[] = {[BM_F32] = "<f4", [BM_F64] = "<f8", [BM_I32] = "<i4",
+				      [BM_I64] = "<i8", [BM_U8] = "|u1",  [BM_I8] = "|i1"};
+	if (!bm_dtype_size(dtype) || ndim < 0 || ndim > BM_MAX_NDIM || size < 256)
+		return -1;
+	char shape[128];
+	size_t n = (size_t)snprintf(shape, sizeof shape, "(");
+	for (int i = 0; i < ndim; i++)
+		n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+	snprintf(shape + n, sizeof shape - n, ndim == 1 ? ",)" : ")");
+	/* As numpy writes it: 10 bytes of preamble, the dict, spaces, '\n', the
+	 * total a multiple of 64 so the data is aligned. */
+	int dict = snprintf(buf + 10, size - 10, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", names[dtype], shape);
+	size_t total = 10 + (size_t)dict + 1;
+	total = (total + 63) / 64 * 64;
+	if (total > size)
+		return -1;
+	memset(buf + 10 + dict, ' ', total - 10 - (size_t)dict - 1);
+	buf[total - 1] = '\n';
+	memcpy(buf, "\x93NUMPY\x01\x00", 8);
+	buf[8] = (char)((total - 10) & 0xff);
+	buf[9] = (char)((total - 10) >> 8);
+	return (int)total;
+}

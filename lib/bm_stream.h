@@ -1,0 +1,109 @@
+/* bm_stream.h: the BMT1 tensor stream (bm-tensor(5)) and .npy files.
+ *
+ * A stream is frames back to back: a 64-byte header (magic "BMT1", dtype,
+ * ndim, flags, dims[4] u64, name[24]), then the data in C order,
+ * little-endian, zero-padded to a multiple of 64 bytes.
+ *
+ * The reader takes frames one at a time, so memory is one frame; it accepts
+ * gzip input and a plain .npy file (read as one frame). It never allocates
+ * more than the bytes actually present: a frame claiming a terabyte in a
+ * truncated file fails at the end of the data, not at malloc.
+ */
+#ifndef BM_STREAM_H
+#define BM_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bm_io.h"
+
+#define BM_MAX_NDIM 4
+#define BM_NAME_MAX 23 /* bytes of name, NUL padding makes 24 */
+#define BM_FRAME_ROWS 65536 /* rows per frame that writers emit */
+
+typedef enum {
+	BM_F32 = 1,
+	BM_F64 = 2,
+	BM_I32 = 3,
+	BM_I64 = 4,
+	BM_U8 = 5,
+	BM_I8 = 6,
+} bm_dtype_t;
+
+/* Element size in bytes; 0 for a dtype bm does not know. */
+size_t bm_dtype_size(int dtype);
+/* "f32", "i64", ...; NULL for an unknown dtype. */
+const char *bm_dtype_name(int dtype);
+/* The dtype named S ("f32"...), or 0. */
+int bm_dtype_parse(const char *s);
+
+/* One frame. DATA is owned by the tensor and reused from frame to frame. */
+typedef struct {
+	bm_dtype_t dtype;
+	int ndim;
+	uint64_t dims[BM_MAX_NDIM]; /* entries past ndim are 0 */
+	char name[BM_NAME_MAX + 1];
+	void *data;
+	size_t cap; /* bytes allocated at data */
+} bm_tensor_t;
+
+/* Elements of T: the product of its dims, 1 for ndim 0. */
+uint64_t bm_tensor_count(const bm_tensor_t *t);
+/* Data bytes of T. */
+uint64_t bm_tensor_bytes(const bm_tensor_t *t);
+/* Elements in one entry of the first axis (product of dims[1..]); 1 for ndim <= 1. */
+uint64_t bm_tensor_row_count(const bm_tensor_t *t);
+/* Set name, dtype and shape; checks them (name 1..23 bytes, ndim 0..4, no
+ * overflow) and grows DATA to fit. Returns 0, or -1 with bm_errmsg(). */
+int bm_tensor_set(bm_tensor_t *t, const char *name, bm_dtype_t dtype, int ndim, const uint64_t *dims);
+/* "(150, 4)", "(150,)", "()": the shape as numpy prints it. */
+void bm_tensor_shape_str(const bm_tensor_t *t, char *buf, size_t size);
+void bm_tensor_free(bm_tensor_t *t);
+
+/* ---- reading ---- */
+
+typedef struct bm_reader bm_reader_t;
+
+/* Open PATH (NULL or "-" is stdin), a BMT1 stream or a .npy file, gzipped or not. */
+bm_reader_t *bm_reader_open(const char *path);
+/* Read from IN, which the reader then owns. */
+bm_reader_t *bm_reader_from(bm_in_t *in);
+void bm_reader_close(bm_reader_t *r);
+const char *bm_reader_name(const bm_reader_t *r);
+/* The name given to the frame of a .npy input ["x"]. */
+void bm_reader_set_npy_name(bm_reader_t *r, const char *name);
+/* Whether the input is a .npy file rather than a BMT1 stream. */
+bool bm_reader_is_npy(bm_reader_t *r);
+
+/* Read the next frame's header into T (data not read). 1: a frame, 0: end
+ * of input, -1: error ("FILE: frame N at byte B: what is wrong"). */
+int bm_reader_header(bm_reader_t *r, bm_tensor_t *t);
+/* After bm_reader_header: read the frame's data into T->data. 0 or -1. */
+int bm_reader_data(bm_reader_t *r, bm_tensor_t *t);
+/* After bm_reader_header: skip the frame's data. 0 or -1. */
+int bm_reader_skip(bm_reader_t *r, const bm_tensor_t *t);
+/* Header and data together: 1, 0 at the end, -1 on error. */
+int bm_reader_next(bm_reader_t *r, bm_tensor_t *t);
+/* Index of the frame last returned by bm_reader_header (0-based). */
+uint64_t bm_reader_frame_index(const bm_reader_t *r);
+
+/* ---- writing ---- */
+
+/* Write one whole frame. Returns 0 or -1. */
+int bm_write_frame(bm_out_t *out, const char *name, bm_dtype_t dtype, int ndim, const uint64_t *dims, const void *data);
+int bm_write_tensor(bm_out_t *out, const bm_tensor_t *t);
+/* Write a frame in parts: the header, then exactly bm_tensor_bytes() of data
+ * through bm_write_data (any number of calls), then bm_write_end. */
+int bm_write_header(bm_out_t *out, const char *name, bm_dtype_t dtype, int ndim, const uint64_t *dims);
+int bm_write_data(bm_out_t *out, bm_dtype_t dtype, const void *data, uint64_t count);
+int bm_write_end(bm_out_t *out, uint64_t nbytes);
+
+/* ---- .npy ---- */
+
+/* The bytes of a .npy v1.0 header (magic through the '\n' before the data)
+ * for the given dtype and shape, padded so data starts at a multiple of 64.
+ * Returns its length (at most 128 + 80) in BUF, or -1. */
+int bm_npy_header(char *buf, size_t size, bm_dtype_t dtype, int ndim, const uint64_t *dims);
+
+#endif
