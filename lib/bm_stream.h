@@ -85,7 +85,8 @@ int bm_reader_data(bm_reader_t *r, bm_tensor_t *t);
 int bm_reader_skip(bm_reader_t *r, const bm_tensor_t *t);
 /* Header and data together: 1, 0 at the end, -1 on error. */
 int bm_reader_next(bm_reader_t *r, bm_tensor_t *t);
-/* Index of the frame last returned by bm_reader_header (0-based). */
+/* Index of the frame last returned by bm_reader_header (0-based); at the
+ * end of input, the number of frames read. */
 uint64_t bm_reader_frame_index(const bm_reader_t *r);
 
 /* ---- writing ---- */

@@ -423,7 +423,7 @@ int bm_tensor_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 			float *row = s.rows + s.nrows * s.cols;
 			for (size_t i = 0; i < n; i++) {
 				int bad = parse_number(fields[i], &row[i]);
-				if (bad && first) {
+				if (bad == -1 && first) {
 					/* A first line that is not all numbers is the header. */
 					n = 0;
 					break;
