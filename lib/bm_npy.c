@@ -110,15 +110,28 @@ int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
 		snprintf(msg, msgsize, ".npy header of %zu bytes is too long", len);
 		return -1;
 	}
-	char *h = malloc(len + 1);
-	if (!h) {
-		snprintf(msg, msgsize, "out of memory");
-		return -1;
+	/* Grow with the bytes that arrive: a length field is not to be trusted. */
+	char *h = NULL;
+	size_t got = 0;
+	while (got < len) {
+		size_t step = len - got < 4096 ? len - got : 4096;
+		char *p = realloc(h, got + step + 1);
+		if (!p) {
+			snprintf(msg, msgsize, "out of memory");
+			free(h);
+			return -1;
+		}
+		h = p;
+		n = bm_in_read(in, h + got, step);
+		if (n < 0 || (size_t)n < step) {
+			snprintf(msg, msgsize, n < 0 ? "%s" : "truncated .npy header", bm_errmsg());
+			free(h);
+			return -1;
+		}
+		got += step;
 	}
-	n = bm_in_read(in, h, len);
-	if (n < 0 || (size_t)n < len) {
-		snprintf(msg, msgsize, n < 0 ? "%s" : "truncated .npy header", bm_errmsg());
-		free(h);
+	if (!h && !(h = malloc(1))) {
+		snprintf(msg, msgsize, "out of memory");
 		return -1;
 	}
 	h[len] = '\0';
