@@ -28,6 +28,8 @@ static void usage(void)
 	       "  npy --name N [FILE]...  frames named N joined along axis 0, as one .npy\n"
 	       "  from-npy FILE           a .npy file as one BMT1 frame\n"
 	       "  from-csv [FILE]...      numeric CSV as f32 [rows, columns] frames\n"
+	       "  from-idx IMAGES [LABELS]  MNIST/Fashion-MNIST IDX files as x (f32) and\n"
+	       "                          y (i32) frames\n"
 	       "\n"
 	       "Options:\n"
 	       "  -n, --name NAME       frames to show or join (info, dump, npy); the frame\n"
@@ -36,6 +38,7 @@ static void usage(void)
 	       "  -z, --gzip            compress the output (implied by -o NAME.gz)\n"
 	       "  -d, --delimiter CHAR  CSV field delimiter (dump, from-csv) [,]\n"
 	       "      --rows N          rows per frame written by from-csv [%d]\n"
+	       "      --scale           from-idx: divide pixels by 255 [off]\n"
 	       "  -h, --help            show this help and exit\n"
 	       "  -V, --version         show the version and exit\n"
 	       "\n"
@@ -47,13 +50,14 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	bm_cli_init(argv[0]);
-	enum { OPT_ROWS = 256 };
+	enum { OPT_ROWS = 256, OPT_SCALE };
 	static const struct option longopts[] = {
 		{"name", required_argument, NULL, 'n'},
 		{"output", required_argument, NULL, 'o'},
 		{"gzip", no_argument, NULL, 'z'},
 		{"delimiter", required_argument, NULL, 'd'},
 		{"rows", required_argument, NULL, OPT_ROWS},
+		{"scale", no_argument, NULL, OPT_SCALE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -82,13 +86,14 @@ int main(int argc, char **argv)
 			o.delimiter = optarg[0];
 			break;
 		case OPT_ROWS: o.rows = (uint64_t)bm_opt_int(optarg, "--rows", 1, INT32_MAX); break;
+		case OPT_SCALE: o.scale = 1; break;
 		case 'h': usage(); return bm_cli_exit(BM_EXIT_OK);
 		case 'V': bm_print_version(); return bm_cli_exit(BM_EXIT_OK);
 		default: bm_usage_error("bad option");
 		}
 	}
 	if (!cmd)
-		bm_usage_error("missing command (info, dump, cat, npy, from-npy, from-csv)");
+		bm_usage_error("missing command (info, dump, cat, npy, from-npy, from-csv, from-idx)");
 	char **files = argv + optind;
 	int nfiles = argc - optind;
 	int status;
@@ -108,7 +113,11 @@ int main(int argc, char **argv)
 		status = bm_tensor_from_npy(&o, files[0]);
 	} else if (strcmp(cmd, "from-csv") == 0)
 		status = bm_tensor_from_csv(&o, files, nfiles);
-	else
+	else if (strcmp(cmd, "from-idx") == 0) {
+		if (nfiles < 1 || nfiles > 2)
+			bm_usage_error("from-idx: expected IMAGES and optionally LABELS");
+		status = bm_tensor_from_idx(&o, files[0], nfiles == 2 ? files[1] : NULL);
+	} else
 		bm_usage_error("unknown command '%s'", cmd);
 	return bm_cli_exit(status);
 }

@@ -12,6 +12,7 @@
 
 #include "bm_cli.h"
 #include "bm_fmt.h"
+#include "bm_idx.h"
 #include "bm_io.h"
 #include "bm_stream.h"
 
@@ -452,5 +453,16 @@ int bm_tensor_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 	free(fields);
 	free(s.rows);
 	commit(s.out);
+	return BM_EXIT_OK;
+}
+
+/* ---- from-idx ---- */
+
+int bm_tensor_from_idx(const bm_tensor_opts_t *o, const char *images, const char *labels)
+{
+	bm_out_t *out = open_output(o, 1);
+	if (bm_idx_convert(images, labels, out, o->scale) < 0)
+		bm_die("%s", bm_errmsg());
+	commit(out);
 	return BM_EXIT_OK;
 }

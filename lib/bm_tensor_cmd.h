@@ -10,6 +10,7 @@ typedef struct {
 	int gzip;           /* -z */
 	char delimiter;     /* -d */
 	uint64_t rows;      /* --rows: rows per written frame */
+	int scale;          /* --scale: from-idx divides pixels by 255 */
 } bm_tensor_opts_t;
 
 int bm_tensor_info(const bm_tensor_opts_t *o, char **files, int nfiles);
@@ -18,5 +19,7 @@ int bm_tensor_cat(const bm_tensor_opts_t *o, char **files, int nfiles);
 int bm_tensor_npy(const bm_tensor_opts_t *o, char **files, int nfiles);
 int bm_tensor_from_npy(const bm_tensor_opts_t *o, const char *file);
 int bm_tensor_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles);
+/* LABELS may be NULL. */
+int bm_tensor_from_idx(const bm_tensor_opts_t *o, const char *images, const char *labels);
 
 #endif

@@ -1,0 +1,631 @@
+/* bm_mlp.c: dense layers, activations, dropout and losses, forward and
+ * backward (each a _forward/_backward pair, shapes in the comments). */
+#include "bm_mlp.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Split a loop over threads (a variable nt in scope); nothing without OpenMP. */
+#ifdef _OPENMP
+#define BM_PRAGMA(x) _Pragma(#x)
+#define PARALLEL_FOR BM_PRAGMA(omp parallel for num_threads(nt) schedule(static) if (nt > 1))
+#else
+#define PARALLEL_FOR
+#endif
+
+#include "bm_io.h"
+
+/* Keras clips probabilities to [EPS, 1 - EPS] where a loss takes their log. */
+#define KERAS_EPS 1e-7f
+/* Below this many multiply-adds a product stays on one thread: a parallel
+ * region costs more than it saves on small batches (issue 7 revisits). */
+#define PAR_MIN_WORK (1 << 22)
+
+/* ---- model ---- */
+
+bm_mlp_t *bm_mlp_new(const bm_spec_t *spec)
+{
+	if (spec->input <= 0) {
+		bm_seterr("the input width is unknown");
+		return NULL;
+	}
+	if (spec->nlayers <= 0 || spec->layers[spec->nlayers - 1].kind != BM_LAYER_DENSE) {
+		bm_seterr("the last layer must be a dense layer");
+		return NULL;
+	}
+	bm_mlp_t *m = calloc(1, sizeof *m);
+	if (!m) {
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	m->input = spec->input;
+	m->threads = 1;
+	size_t n = 0;
+	int width = spec->input, module = 0;
+	for (int i = 0; i < spec->nlayers; i++) {
+		const bm_layer_spec_t *s = &spec->layers[i];
+		bm_layer_t *l = &m->layers[i];
+		l->kind = s->kind;
+		l->in = width;
+		l->module = module;
+		if (s->kind == BM_LAYER_DENSE) {
+			l->out = s->units;
+			l->act = s->act;
+			l->w = n;
+			n += (size_t)l->out * (size_t)l->in;
+			l->b = n;
+			n += (size_t)l->out;
+			module += 2; /* Linear, then its activation (Identity for linear) */
+			m->out_act = s->act;
+		} else {
+			l->out = width;
+			l->rate = s->rate;
+			module += 1;
+		}
+		width = l->out;
+	}
+	m->nlayers = spec->nlayers;
+	m->output = width;
+	m->nparams = n;
+	if (n > ((size_t)1 << 31)) {
+		bm_seterr("the model has %zu parameters, more than 2^31", n);
+		free(m);
+		return NULL;
+	}
+	m->params = calloc(n, sizeof(float));
+	m->grads = calloc(n, sizeof(float));
+	if (!m->params || !m->grads) {
+		bm_mlp_free(m);
+		bm_seterr("out of memory for %zu parameters", n);
+		return NULL;
+	}
+	return m;
+}
+
+void bm_mlp_free(bm_mlp_t *m)
+{
+	if (!m)
+		return;
+	free(m->params);
+	free(m->grads);
+	free(m->act_mem);
+	free(m);
+}
+
+int bm_mlp_reserve(bm_mlp_t *m, int n)
+{
+	if (n <= m->max_batch)
+		return 0;
+	size_t widest = (size_t)m->input, total = 0;
+	for (int i = 0; i < m->nlayers; i++) {
+		bm_layer_t *l = &m->layers[i];
+		if ((size_t)l->out > widest)
+			widest = (size_t)l->out;
+		total += 2 * (size_t)l->out; /* z (dense) or mask (dropout), and a */
+	}
+	total += (size_t)m->output + 2 * widest;
+	size_t count = total * (size_t)n;
+	if (count / (size_t)n != total || count > SIZE_MAX / sizeof(float)) {
+		bm_seterr("batches of %d rows are too large for this model", n);
+		return -1;
+	}
+	float *mem = malloc(count * sizeof(float));
+	if (!mem) {
+		bm_seterr("out of memory for batches of %d rows", n);
+		return -1;
+	}
+	free(m->act_mem);
+	m->act_mem = mem;
+	float *p = mem;
+	for (int i = 0; i < m->nlayers; i++) {
+		bm_layer_t *l = &m->layers[i];
+		size_t sz = (size_t)l->out * (size_t)n;
+		l->z = l->mask = NULL;
+		if (l->kind == BM_LAYER_DENSE)
+			l->z = p;
+		else
+			l->mask = p;
+		p += sz;
+		l->a = p;
+		p += sz;
+	}
+	m->dlast = p;
+	p += (size_t)m->output * (size_t)n;
+	m->scratch[0] = p;
+	p += widest * (size_t)n;
+	m->scratch[1] = p;
+	m->max_batch = n;
+	return 0;
+}
+
+void bm_mlp_set_threads(bm_mlp_t *m, int n) { m->threads = n > 0 ? n : 1; }
+
+/* Keras truncated normal: resample outside two standard deviations. */
+static double truncated_normal(bm_rng_t *rng)
+{
+	for (;;) {
+		double z = bm_rng_normal(rng);
+		if (z > -2.0 && z < 2.0)
+			return z;
+	}
+}
+
+void bm_mlp_init_weights(bm_mlp_t *m, bm_init_t init, bm_rng_t *rng)
+{
+	for (int i = 0; i < m->nlayers; i++) {
+		bm_layer_t *l = &m->layers[i];
+		if (l->kind != BM_LAYER_DENSE)
+			continue;
+		double fan_in = l->in, fan_out = l->out;
+		float *w = m->params + l->w;
+		size_t n = (size_t)l->in * (size_t)l->out;
+		switch (init) {
+		case BM_INIT_GLOROT_UNIFORM:
+		case BM_INIT_HE_UNIFORM: {
+			double limit = init == BM_INIT_HE_UNIFORM ? sqrt(6.0 / fan_in) : sqrt(6.0 / (fan_in + fan_out));
+			for (size_t j = 0; j < n; j++)
+				w[j] = (float)((2.0 * bm_rng_double(rng) - 1.0) * limit);
+			break;
+		}
+		case BM_INIT_GLOROT_NORMAL:
+		case BM_INIT_HE_NORMAL:
+		default: {
+			/* VarianceScaling: stddev of the untruncated normal whose
+			 * truncation at 2 sigma has variance scale / n. */
+			double var = init == BM_INIT_HE_NORMAL ? 2.0 / fan_in : 2.0 / (fan_in + fan_out);
+			double sd = sqrt(var) / 0.87962566103423978;
+			for (size_t j = 0; j < n; j++)
+				w[j] = (float)(truncated_normal(rng) * sd);
+			break;
+		}
+		}
+		memset(m->params + l->b, 0, (size_t)l->out * sizeof(float));
+	}
+}
+
+/* ---- dense ---- */
+
+static inline float dot(const float *a, const float *b, int n)
+{
+	/* Eight partial sums in a fixed order: vectorizes, and the result does
+	 * not depend on anything but the data. */
+	float s[8] = {0};
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++)
+			s[k] += a[i + k] * b[i + k];
+	float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+	for (; i < n; i++)
+		t += a[i] * b[i];
+	return t;
+}
+
+static inline int nthreads(int threads, double work)
+{
+	return work < PAR_MIN_WORK ? 1 : threads;
+}
+
+void bm_dense_forward(float *out, const float *inp, const float *w, const float *b, int B, int I, int O, int threads)
+{
+	// out[B,O] = inp[B,I] @ w[O,I]^T + b[O]
+	int nt = nthreads(threads, (double)B * I * O);
+	(void)nt;
+	PARALLEL_FOR
+	for (int r = 0; r < B; r++) {
+		const float *x = inp + (size_t)r * I;
+		float *o = out + (size_t)r * O;
+		for (int j = 0; j < O; j++)
+			o[j] = dot(x, w + (size_t)j * I, I) + b[j];
+	}
+}
+
+void bm_dense_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int B,
+                       int I, int O, int threads)
+{
+	int nt = nthreads(threads, (double)B * I * O);
+	(void)nt;
+	// dw[O,I] += dout[B,O]^T @ inp[B,I]; db[O] += sum_b dout[b,:]
+	// one thread per output unit j, rows added in order: deterministic
+	PARALLEL_FOR
+	for (int j = 0; j < O; j++) {
+		float *dwj = dw + (size_t)j * I;
+		float dbj = 0;
+		for (int r = 0; r < B; r++) {
+			float g = dout[(size_t)r * O + j];
+			const float *x = inp + (size_t)r * I;
+			dbj += g;
+			if (g != 0.0f)
+				for (int i = 0; i < I; i++)
+					dwj[i] += g * x[i];
+		}
+		db[j] += dbj;
+	}
+	if (!dinp)
+		return;
+	// dinp[B,I] = dout[B,O] @ w[O,I]
+	PARALLEL_FOR
+	for (int r = 0; r < B; r++) {
+		float *d = dinp + (size_t)r * I;
+		const float *g = dout + (size_t)r * O;
+		memset(d, 0, (size_t)I * sizeof(float));
+		for (int j = 0; j < O; j++) {
+			float gj = g[j];
+			const float *wj = w + (size_t)j * I;
+			if (gj != 0.0f)
+				for (int i = 0; i < I; i++)
+					d[i] += gj * wj[i];
+		}
+	}
+}
+
+/* ---- activations ---- */
+
+#define LEAKY_SLOPE 0.2f
+
+static inline float sigmoidf(float x)
+{
+	if (x >= 0)
+		return 1.0f / (1.0f + expf(-x));
+	float e = expf(x);
+	return e / (1.0f + e);
+}
+
+void bm_act_forward(bm_act_t act, float *out, const float *z, int B, int C)
+{
+	// out[B,C] = act(z[B,C])
+	size_t n = (size_t)B * (size_t)C;
+	switch (act) {
+	case BM_ACT_LINEAR:
+		if (out != z)
+			memcpy(out, z, n * sizeof(float));
+		break;
+	case BM_ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = z[i] > 0 ? z[i] : 0.0f;
+		break;
+	case BM_ACT_LEAKY_RELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = z[i] > 0 ? z[i] : LEAKY_SLOPE * z[i];
+		break;
+	case BM_ACT_ELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = z[i] > 0 ? z[i] : expm1f(z[i]);
+		break;
+	case BM_ACT_GELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = (float)(0.5 * z[i] * (1.0 + erf(z[i] * M_SQRT1_2)));
+		break;
+	case BM_ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			out[i] = sigmoidf(z[i]);
+		break;
+	case BM_ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			out[i] = tanhf(z[i]);
+		break;
+	case BM_ACT_SOFTMAX:
+		for (int r = 0; r < B; r++) {
+			const float *zr = z + (size_t)r * C;
+			float *o = out + (size_t)r * C;
+			float mx = zr[0];
+			for (int j = 1; j < C; j++)
+				mx = zr[j] > mx ? zr[j] : mx;
+			double s = 0;
+			for (int j = 0; j < C; j++)
+				s += (o[j] = expf(zr[j] - mx));
+			float inv = (float)(1.0 / s);
+			for (int j = 0; j < C; j++)
+				o[j] *= inv;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void bm_act_backward(bm_act_t act, float *dz, const float *dout, const float *z, const float *out, int B, int C)
+{
+	// dz[B,C] = dout[B,C] * act'(z[B,C])
+	size_t n = (size_t)B * (size_t)C;
+	switch (act) {
+	case BM_ACT_LINEAR:
+		if (dz != dout)
+			memcpy(dz, dout, n * sizeof(float));
+		break;
+	case BM_ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			dz[i] = z[i] > 0 ? dout[i] : 0.0f;
+		break;
+	case BM_ACT_LEAKY_RELU:
+		for (size_t i = 0; i < n; i++)
+			dz[i] = z[i] > 0 ? dout[i] : LEAKY_SLOPE * dout[i];
+		break;
+	case BM_ACT_ELU:
+		for (size_t i = 0; i < n; i++)
+			dz[i] = z[i] > 0 ? dout[i] : dout[i] * (out[i] + 1.0f);
+		break;
+	case BM_ACT_GELU:
+		for (size_t i = 0; i < n; i++) {
+			double x = z[i];
+			double cdf = 0.5 * (1.0 + erf(x * M_SQRT1_2));
+			double pdf = exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
+			dz[i] = (float)(dout[i] * (cdf + x * pdf));
+		}
+		break;
+	case BM_ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			dz[i] = dout[i] * out[i] * (1.0f - out[i]);
+		break;
+	case BM_ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			dz[i] = dout[i] * (1.0f - out[i] * out[i]);
+		break;
+	case BM_ACT_SOFTMAX:
+		for (int r = 0; r < B; r++) {
+			const float *g = dout + (size_t)r * C, *o = out + (size_t)r * C;
+			float *d = dz + (size_t)r * C;
+			double s = 0;
+			for (int j = 0; j < C; j++)
+				s += (double)g[j] * o[j];
+			for (int j = 0; j < C; j++)
+				d[j] = o[j] * (float)(g[j] - s);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- dropout ---- */
+
+static void dropout_forward(float *out, float *mask, const float *inp, size_t n, double rate, bm_rng_t *rng)
+{
+	// out[n] = inp[n] * mask[n], mask 0 with probability RATE, else 1/(1-rate)
+	float keep = (float)(1.0 / (1.0 - rate));
+	for (size_t i = 0; i < n; i++) {
+		mask[i] = bm_rng_double(rng) < rate ? 0.0f : keep;
+		out[i] = inp[i] * mask[i];
+	}
+}
+
+static void dropout_backward(float *dinp, const float *dout, const float *mask, size_t n)
+{
+	// dinp[n] = dout[n] * mask[n]
+	for (size_t i = 0; i < n; i++)
+		dinp[i] = dout[i] * mask[i];
+}
+
+/* ---- the network ---- */
+
+const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, bm_rng_t *rng)
+{
+	const float *in = x;
+	for (int i = 0; i < m->nlayers; i++) {
+		bm_layer_t *l = &m->layers[i];
+		size_t n = (size_t)B * (size_t)l->out;
+		if (l->kind == BM_LAYER_DENSE) {
+			bm_dense_forward(l->z, in, m->params + l->w, m->params + l->b, B, l->in, l->out, m->threads);
+			bm_act_forward(l->act, l->a, l->z, B, l->out);
+		} else if (training && l->rate > 0) {
+			dropout_forward(l->a, l->mask, in, n, l->rate, rng);
+		} else {
+			memcpy(l->a, in, n * sizeof(float));
+			for (size_t j = 0; j < n; j++)
+				l->mask[j] = 1.0f;
+		}
+		in = l->a;
+	}
+	return in;
+}
+
+void bm_mlp_zero_grad(bm_mlp_t *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
+
+void bm_mlp_backward(bm_mlp_t *m, const float *x, int B)
+{
+	/* D: the gradient of the loss at the current layer's output (a), or at
+	 * its z for the fused last layer. */
+	const float *d = m->dlast;
+	bool at_z = m->fused;
+	int s = 0;
+	for (int i = m->nlayers - 1; i >= 0; i--) {
+		bm_layer_t *l = &m->layers[i];
+		const float *in = i > 0 ? m->layers[i - 1].a : x;
+		float *dz = m->scratch[s];
+		if (l->kind == BM_LAYER_DENSE) {
+			if (!at_z) {
+				bm_act_backward(l->act, dz, d, l->z, l->a, B, l->out);
+				d = dz;
+				s ^= 1;
+			}
+			float *dinp = i > 0 ? m->scratch[s] : NULL;
+			bm_dense_backward(dinp, m->grads + l->w, m->grads + l->b, d, in, m->params + l->w, B, l->in, l->out,
+			                  m->threads);
+			d = dinp;
+			s ^= 1;
+		} else {
+			float *dinp = m->scratch[s];
+			dropout_backward(dinp, d, l->mask, (size_t)B * (size_t)l->out);
+			d = dinp;
+			s ^= 1;
+		}
+		at_z = false;
+	}
+}
+
+double bm_mlp_l2(bm_mlp_t *m, double l2, bool grad)
+{
+	if (l2 == 0)
+		return 0;
+	double pen = 0;
+	for (int i = 0; i < m->nlayers; i++) {
+		bm_layer_t *l = &m->layers[i];
+		if (l->kind != BM_LAYER_DENSE)
+			continue;
+		size_t n = (size_t)l->in * (size_t)l->out;
+		const float *w = m->params + l->w;
+		float *g = m->grads + l->w;
+		double s = 0;
+		for (size_t j = 0; j < n; j++)
+			s += (double)w[j] * w[j];
+		pen += l2 * s;
+		if (grad) {
+			float c = (float)(2.0 * l2);
+			for (size_t j = 0; j < n; j++)
+				g[j] += c * w[j];
+		}
+	}
+	return pen;
+}
+
+/* ---- losses ---- */
+
+bool bm_loss_has_accuracy(bm_loss_t loss)
+{
+	return loss == BM_LOSS_SPARSE_CE || loss == BM_LOSS_CE || loss == BM_LOSS_BCE;
+}
+
+static int argmax(const float *v, int n)
+{
+	int best = 0;
+	for (int j = 1; j < n; j++)
+		if (v[j] > v[best])
+			best = j;
+	return best;
+}
+
+static inline float clipf(float p, bool *clipped)
+{
+	if (p < KERAS_EPS) {
+		*clipped = true;
+		return KERAS_EPS;
+	}
+	if (p > 1.0f - KERAS_EPS) {
+		*clipped = true;
+		return 1.0f - KERAS_EPS;
+	}
+	*clipped = false;
+	return p;
+}
+
+/* Target row r as a distribution over C classes: one-hot from a label, or VALUES. */
+static inline float target_at(const bm_target_t *t, int r, int j, int C)
+{
+	if (t->labels)
+		return t->labels[r] == j ? 1.0f : 0.0f;
+	return t->values[(size_t)r * C + j];
+}
+
+double bm_mlp_loss(bm_mlp_t *m, bm_loss_t loss, const bm_target_t *t, int B, double *acc)
+{
+	bm_layer_t *last = &m->layers[m->nlayers - 1];
+	const int C = m->output;
+	const float *out = last->a, *z = last->z;
+	float *d = m->dlast;
+	double total = 0, correct = 0;
+	const float invB = 1.0f / (float)B;
+	m->fused = false;
+	switch (loss) {
+	case BM_LOSS_SPARSE_CE:
+	case BM_LOSS_CE:
+		if (last->act == BM_ACT_SOFTMAX) {
+			/* From the logits: loss = logsumexp(z) * sum(t) - sum(t z); dz = sum(t) softmax - t. */
+			m->fused = true;
+			for (int r = 0; r < B; r++) {
+				const float *zr = z + (size_t)r * C, *pr = out + (size_t)r * C;
+				float *dr = d + (size_t)r * C;
+				float mx = zr[0];
+				for (int j = 1; j < C; j++)
+					mx = zr[j] > mx ? zr[j] : mx;
+				double se = 0, st = 0, stz = 0;
+				for (int j = 0; j < C; j++)
+					se += exp((double)zr[j] - mx);
+				double lse = mx + log(se);
+				for (int j = 0; j < C; j++) {
+					float tj = target_at(t, r, j, C);
+					st += tj;
+					stz += (double)tj * zr[j];
+				}
+				total += lse * st - stz;
+				for (int j = 0; j < C; j++)
+					dr[j] = ((float)st * pr[j] - target_at(t, r, j, C)) * invB;
+				int p = argmax(pr, C);
+				correct += t->labels ? (p == t->labels[r]) : (p == argmax(t->values + (size_t)r * C, C));
+			}
+		} else {
+			/* From probabilities, as Keras: normalize the row, clip, -sum(t log p). */
+			for (int r = 0; r < B; r++) {
+				const float *ar = out + (size_t)r * C;
+				float *dr = d + (size_t)r * C;
+				double S = 0, gp = 0;
+				for (int j = 0; j < C; j++)
+					S += ar[j];
+				for (int j = 0; j < C; j++) {
+					bool cl;
+					float p = clipf((float)(ar[j] / S), &cl);
+					float tj = target_at(t, r, j, C);
+					total -= tj * log(p);
+					dr[j] = cl ? 0.0f : -tj / p; /* d loss / d p_j */
+					gp += (double)dr[j] * (ar[j] / S);
+				}
+				for (int j = 0; j < C; j++) /* through p = a / S */
+					dr[j] = (float)((dr[j] - gp) / S) * invB;
+				int p = argmax(ar, C);
+				correct += t->labels ? (p == t->labels[r]) : (p == argmax(t->values + (size_t)r * C, C));
+			}
+		}
+		break;
+	case BM_LOSS_BCE: {
+		const float invC = 1.0f / (float)C;
+		bool logits = last->act == BM_ACT_SIGMOID;
+		m->fused = logits;
+		for (int r = 0; r < B; r++) {
+			double lr = 0, cr = 0;
+			for (int j = 0; j < C; j++) {
+				size_t k = (size_t)r * C + j;
+				float tj = t->labels ? (float)t->labels[r] : t->values[k];
+				if (logits) {
+					double x = z[k];
+					lr += fmax(x, 0.0) - x * tj + log1p(exp(-fabs(x)));
+					d[k] = (out[k] - tj) * invC * invB;
+				} else {
+					bool cl;
+					float p = clipf(out[k], &cl);
+					lr -= tj * log(p) + (1.0 - tj) * log(1.0 - p);
+					d[k] = cl ? 0.0f : (float)((-tj / p + (1.0f - tj) / (1.0f - p)) * invC * invB);
+				}
+				cr += (out[k] > 0.5f) == (tj > 0.5f);
+			}
+			total += lr / C;
+			correct += cr / C;
+		}
+		break;
+	}
+	case BM_LOSS_MSE:
+	case BM_LOSS_MAE:
+	default: {
+		const float invC = 1.0f / (float)C;
+		for (int r = 0; r < B; r++) {
+			double lr = 0;
+			for (int j = 0; j < C; j++) {
+				size_t k = (size_t)r * C + j;
+				float diff = out[k] - (t->labels ? (float)t->labels[r] : t->values[k]);
+				if (loss == BM_LOSS_MAE) {
+					lr += fabsf(diff);
+					d[k] = (diff > 0 ? 1.0f : diff < 0 ? -1.0f : 0.0f) * invC * invB;
+				} else {
+					lr += (double)diff * diff;
+					d[k] = 2.0f * diff * invC * invB;
+				}
+			}
+			total += lr / C;
+		}
+		correct = NAN;
+		break;
+	}
+	}
+	if (acc)
+		*acc = correct;
+	return total / B;
+}

@@ -1,0 +1,135 @@
+/* bm_optim.c: Adam, AdamW, SGD, RMSprop (Keras 3 update rules), schedules, clipping. */
+#include "bm_optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+bm_optim_t *bm_optim_new(const bm_spec_t *spec, size_t n)
+{
+	bm_spec_t s = *spec;
+	bm_spec_resolve(&s);
+	bm_optim_t *o = calloc(1, sizeof *o);
+	if (!o)
+		return NULL;
+	o->kind = s.optimizer;
+	o->lr = s.learning_rate;
+	o->beta_1 = s.beta_1;
+	o->beta_2 = s.beta_2;
+	o->epsilon = s.epsilon;
+	o->momentum = s.momentum;
+	o->rho = s.rho;
+	o->weight_decay = s.weight_decay;
+	o->nesterov = s.nesterov;
+	o->n = n;
+	o->m = calloc(2 * n + 1, sizeof(float));
+	if (!o->m) {
+		free(o);
+		return NULL;
+	}
+	o->v = o->m + n;
+	return o;
+}
+
+void bm_optim_free(bm_optim_t *o)
+{
+	if (!o)
+		return;
+	free(o->m);
+	free(o);
+}
+
+size_t bm_optim_state_count(const bm_optim_t *o) { return 2 * o->n; }
+
+void bm_optim_step(bm_optim_t *o, float *w, const float *g, double lr)
+{
+	size_t n = o->n;
+	float *m = o->m, *v = o->v;
+	o->t++;
+	switch (o->kind) {
+	case BM_OPT_ADAMW: {
+		float wd = (float)(lr * o->weight_decay);
+		for (size_t i = 0; i < n; i++)
+			w[i] -= w[i] * wd;
+	}
+		/* fall through */
+	case BM_OPT_ADAM:
+	default: {
+		float b1 = (float)o->beta_1, b2 = (float)o->beta_2, eps = (float)o->epsilon;
+		double bc1 = 1.0 - pow(o->beta_1, (double)o->t), bc2 = 1.0 - pow(o->beta_2, (double)o->t);
+		float alpha = (float)(lr * sqrt(bc2) / bc1);
+		for (size_t i = 0; i < n; i++) {
+			m[i] += (g[i] - m[i]) * (1.0f - b1);
+			v[i] += (g[i] * g[i] - v[i]) * (1.0f - b2);
+			w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + eps);
+		}
+		break;
+	}
+	case BM_OPT_SGD: {
+		float mom = (float)o->momentum, flr = (float)lr;
+		if (o->momentum == 0) {
+			for (size_t i = 0; i < n; i++)
+				w[i] -= flr * g[i];
+		} else if (o->nesterov) {
+			for (size_t i = 0; i < n; i++) {
+				m[i] = mom * m[i] - flr * g[i];
+				w[i] += mom * m[i] - flr * g[i];
+			}
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				m[i] = mom * m[i] - flr * g[i];
+				w[i] += m[i];
+			}
+		}
+		break;
+	}
+	case BM_OPT_RMSPROP: {
+		float rho = (float)o->rho, eps = (float)o->epsilon, mom = (float)o->momentum, flr = (float)lr;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = rho * v[i] + (1.0f - rho) * g[i] * g[i];
+			float inc = flr * g[i] / sqrtf(v[i] + eps);
+			if (o->momentum > 0) {
+				m[i] = mom * m[i] + inc;
+				w[i] -= m[i];
+			} else {
+				w[i] -= inc;
+			}
+		}
+		break;
+	}
+	}
+}
+
+double bm_schedule_lr(const bm_spec_t *spec, int epoch, uint64_t step, uint64_t total_steps)
+{
+	bm_spec_t s = *spec;
+	bm_spec_resolve(&s);
+	switch (s.schedule) {
+	case BM_SCHED_STEP:
+		return s.learning_rate * pow(s.gamma, (double)(epoch / s.step_epochs));
+	case BM_SCHED_COSINE: {
+		/* keras.optimizers.schedules.CosineDecay(lr, decay_steps=total, alpha) */
+		if (total_steps == 0)
+			return s.learning_rate;
+		double f = (double)(step < total_steps ? step : total_steps) / (double)total_steps;
+		double c = 0.5 * (1.0 + cos(M_PI * f));
+		return s.learning_rate * ((1.0 - s.cosine_alpha) * c + s.cosine_alpha);
+	}
+	case BM_SCHED_CONSTANT:
+	default:
+		return s.learning_rate;
+	}
+}
+
+double bm_clip_norm(float *g, size_t n, double max)
+{
+	double ss = 0;
+	for (size_t i = 0; i < n; i++)
+		ss += (double)g[i] * g[i];
+	double norm = sqrt(ss);
+	if (max > 0 && norm > max) {
+		float c = (float)(max / norm);
+		for (size_t i = 0; i < n; i++)
+			g[i] *= c;
+	}
+	return norm;
+}
