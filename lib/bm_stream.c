@@ -183,6 +183,9 @@ struct bm_reader {
 	uint64_t frame;       /* index of the current frame */
 	uint64_t frame_start; /* its byte offset */
 	int started;          /* a header was read */
+	uint64_t left;        /* data bytes of the current frame not yet read */
+	uint64_t bytes;       /* data bytes of the current frame */
+	int done;             /* the current frame's data and padding are read */
 	int npy;              /* 1: input is .npy, 2: its one frame was returned */
 	char npy_name[BM_NAME_MAX + 1];
 };
@@ -319,8 +322,13 @@ static int parse_header(bm_reader_t *r, const unsigned char *h, bm_tensor_t *t)
 	return 0;
 }
 
+static int skip_rest(bm_reader_t *r);
+
 int bm_reader_header(bm_reader_t *r, bm_tensor_t *t)
 {
+	/* Data the caller did not want is skipped, so frames stay in step. */
+	if (r->started && !r->done && skip_rest(r) < 0)
+		return -1;
 	if (r->started)
 		r->frame++;
 	r->frame_start = bm_in_offset(r->in);
@@ -333,6 +341,8 @@ int bm_reader_header(bm_reader_t *r, bm_tensor_t *t)
 		if (bm_npy_read_header(r->in, t, msg, sizeof msg) < 0)
 			return frame_error(r, "%s", msg);
 		snprintf(t->name, sizeof t->name, "%s", r->npy_name);
+		r->left = r->bytes = bm_tensor_bytes(t);
+		r->done = 0;
 		return 1;
 	}
 	unsigned char h[HEADER_SIZE];
@@ -344,7 +354,11 @@ int bm_reader_header(bm_reader_t *r, bm_tensor_t *t)
 	r->started = 1;
 	if (n < HEADER_SIZE)
 		return frame_error(r, "truncated header (%zd of %d bytes)", n, HEADER_SIZE);
-	return parse_header(r, h, t) < 0 ? -1 : 1;
+	if (parse_header(r, h, t) < 0)
+		return -1;
+	r->left = r->bytes = bm_tensor_bytes(t);
+	r->done = 0;
+	return 1;
 }
 
 static uint64_t padding(uint64_t bytes)
@@ -355,6 +369,7 @@ static uint64_t padding(uint64_t bytes)
 /* Skip and check the zero padding after a frame's data. */
 static int read_padding(bm_reader_t *r, uint64_t bytes)
 {
+	r->done = 1;
 	if (r->npy)
 		return 0;
 	unsigned char pad[ALIGN];
@@ -372,7 +387,9 @@ static int read_padding(bm_reader_t *r, uint64_t bytes)
 
 int bm_reader_data(bm_reader_t *r, bm_tensor_t *t)
 {
-	uint64_t bytes = bm_tensor_bytes(t);
+	if (r->done)
+		return 0;
+	uint64_t total = bm_tensor_bytes(t), bytes = r->left;
 	if (bytes > SIZE_MAX)
 		return frame_error(r, "frame too large for memory");
 	/* Grow with the bytes that actually arrive, so a corrupt count cannot
@@ -392,25 +409,58 @@ int bm_reader_data(bm_reader_t *r, bm_tensor_t *t)
 			return -1;
 		done += (size_t)got;
 		if (done < want)
-			return frame_error(r, "truncated data (%zu of %llu bytes)", done, (unsigned long long)bytes);
+			return frame_error(r, "truncated data (%llu of %llu bytes)",
+					   (unsigned long long)(total - bytes + done), (unsigned long long)total);
 	}
 	if (!t->data && reserve(t, 1) < 0)
 		return -1;
+	r->left = 0;
 #ifdef WORDS_BIGENDIAN
-	swap_elements(t->data, bm_dtype_size(t->dtype), bm_tensor_count(t));
+	swap_elements(t->data, bm_dtype_size(t->dtype), bytes / bm_dtype_size(t->dtype));
 #endif
-	return read_padding(r, bytes);
+	return read_padding(r, total);
+}
+
+int bm_reader_data_part(bm_reader_t *r, const bm_tensor_t *t, void *buf, uint64_t nbytes)
+{
+	uint64_t bytes = bm_tensor_bytes(t);
+	if (r->done && nbytes == 0)
+		return 0;
+	if (r->done || nbytes > r->left || nbytes % bm_dtype_size(t->dtype) != 0) {
+		bm_seterr("%s: frame %llu: bad part of %llu bytes (%llu left)", bm_in_name(r->in),
+			  (unsigned long long)r->frame, (unsigned long long)nbytes, (unsigned long long)r->left);
+		return -1;
+	}
+	ssize_t got = bm_in_read(r->in, buf, (size_t)nbytes);
+	if (got < 0)
+		return -1;
+	if ((uint64_t)got < nbytes)
+		return frame_error(r, "truncated data (%llu of %llu bytes)",
+				   (unsigned long long)(bytes - r->left + (uint64_t)got), (unsigned long long)bytes);
+	r->left -= nbytes;
+#ifdef WORDS_BIGENDIAN
+	swap_elements(buf, bm_dtype_size(t->dtype), nbytes / bm_dtype_size(t->dtype));
+#endif
+	return r->left == 0 ? read_padding(r, bytes) : 0;
+}
+
+static int skip_rest(bm_reader_t *r)
+{
+	uint64_t left = r->left;
+	ssize_t got = bm_in_skip(r->in, left);
+	if (got < 0)
+		return -1;
+	if ((uint64_t)got < left)
+		return frame_error(r, "truncated data (%llu of %llu bytes)",
+				   (unsigned long long)(r->bytes - left + (uint64_t)got), (unsigned long long)r->bytes);
+	r->left = 0;
+	return read_padding(r, r->bytes);
 }
 
 int bm_reader_skip(bm_reader_t *r, const bm_tensor_t *t)
 {
-	uint64_t bytes = bm_tensor_bytes(t);
-	ssize_t got = bm_in_skip(r->in, bytes);
-	if (got < 0)
-		return -1;
-	if ((uint64_t)got < bytes)
-		return frame_error(r, "truncated data (%zd of %llu bytes)", got, (unsigned long long)bytes);
-	return read_padding(r, bytes);
+	(void)t;
+	return r->done ? 0 : skip_rest(r);
 }
 
 int bm_reader_next(bm_reader_t *r, bm_tensor_t *t)

@@ -76,12 +76,18 @@ void bm_reader_set_npy_name(bm_reader_t *r, const char *name);
 /* Whether the input is a .npy file rather than a BMT1 stream. */
 bool bm_reader_is_npy(bm_reader_t *r);
 
-/* Read the next frame's header into T (data not read). 1: a frame, 0: end
- * of input, -1: error ("FILE: frame N at byte B: what is wrong"). */
+/* Read the next frame's header into T (data not read; whatever of the
+ * previous frame's data was not read is skipped). 1: a frame, 0: end of
+ * input, -1: error ("FILE: frame N at byte B: what is wrong"). */
 int bm_reader_header(bm_reader_t *r, bm_tensor_t *t);
 /* After bm_reader_header: read the frame's data into T->data. 0 or -1. */
 int bm_reader_data(bm_reader_t *r, bm_tensor_t *t);
-/* After bm_reader_header: skip the frame's data. 0 or -1. */
+/* After bm_reader_header: read the next NBYTES (a whole number of elements)
+ * of the frame's data into BUF, so a large frame can be taken a batch at a
+ * time. The parts must not add up to more than the frame holds; the padding
+ * is read with the last part. 0 or -1. */
+int bm_reader_data_part(bm_reader_t *r, const bm_tensor_t *t, void *buf, uint64_t nbytes);
+/* After bm_reader_header: skip the frame's data (or what parts left of it). 0 or -1. */
 int bm_reader_skip(bm_reader_t *r, const bm_tensor_t *t);
 /* Header and data together: 1, 0 at the end, -1 on error. */
 int bm_reader_next(bm_reader_t *r, bm_tensor_t *t);

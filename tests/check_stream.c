@@ -406,6 +406,60 @@ START_TEST(skip_reads_past_data)
 }
 END_TEST
 
+START_TEST(data_in_parts)
+{
+	/* A frame read a few rows at a time, then a frame whose data is not read at all. */
+	bm_out_t *out = bm_out_open(path, 0);
+	float x[10];
+	for (int i = 0; i < 10; i++)
+		x[i] = (float)i;
+	uint64_t dx[2] = {5, 2}, dy[1] = {1};
+	int32_t y = 42;
+	bm_write_frame(out, "x", BM_F32, 2, dx, x);
+	bm_write_frame(out, "skipped", BM_F32, 2, dx, x);
+	bm_write_frame(out, "y", BM_I32, 1, dy, &y);
+	ck_assert_int_eq(bm_out_commit(out), 0);
+	bm_reader_t *r = bm_reader_open(path);
+	bm_tensor_t t = {0};
+	float got[10];
+	ck_assert_int_eq(bm_reader_header(r, &t), 1);
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got, 2 * 2 * sizeof(float)), 0);
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got + 4, 3 * 2 * sizeof(float)), 0);
+	ck_assert_int_eq(memcmp(got, x, sizeof x), 0);
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got, 4), -1); /* nothing left */
+	ck_assert_int_eq(bm_reader_header(r, &t), 1);
+	ck_assert_str_eq(t.name, "skipped");
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got, 3), -1); /* not whole elements */
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got, 8), 0);
+	ck_assert_int_eq(bm_reader_next(r, &t), 1); /* the rest of "skipped" is skipped */
+	ck_assert_str_eq(t.name, "y");
+	ck_assert_int_eq(*(int32_t *)t.data, 42);
+	ck_assert_int_eq(bm_reader_next(r, &t), 0);
+	bm_tensor_free(&t);
+	bm_reader_close(r);
+}
+END_TEST
+
+START_TEST(parts_of_a_truncated_frame)
+{
+	unsigned char f[64 + 24];
+	uint64_t dims[2] = {4, 2};
+	make_header(f, BM_F32, 2, dims, "x");
+	memset(f + 64, 0, 24);
+	write_bytes(path, f, sizeof f);
+	bm_reader_t *r = bm_reader_open(path);
+	bm_tensor_t t = {0};
+	float got[8];
+	ck_assert_int_eq(bm_reader_header(r, &t), 1);
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got, 16), 0);
+	ck_assert_int_eq(bm_reader_data_part(r, &t, got, 16), -1);
+	char want[256];
+	snprintf(want, sizeof want, "%s: frame 0 at byte 0: truncated data (24 of 32 bytes)", path);
+	ck_assert_str_eq(bm_errmsg(), want);
+	bm_reader_close(r);
+}
+END_TEST
+
 START_TEST(writer_rejects_bad_frames)
 {
 	bm_out_t *out = bm_out_open(path, 0);
@@ -458,6 +512,8 @@ int main(void)
 	tcase_add_test(tc, malformed_frames);
 	tcase_add_test(tc, huge_claim_allocates_only_what_is_there);
 	tcase_add_test(tc, skip_reads_past_data);
+	tcase_add_test(tc, data_in_parts);
+	tcase_add_test(tc, parts_of_a_truncated_frame);
 	tcase_add_test(tc, writer_rejects_bad_frames);
 	tcase_add_test(tc, shape_strings);
 	suite_add_tcase(s, tc);
