@@ -15,21 +15,22 @@ fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 skip() { printf 'SKIP: %s\n' "$*" >&2; exit 77; }
 
 # expect_status CODE CMD...: run CMD, fail unless it exits with CODE. Its
-# stdout is in $tmp/out, its stderr in $tmp/err.
+# stdout is in $tmp/out, its stderr in $tmp/err. (Helpers' variables start
+# with _lib_, since sh has no locals: they must not clobber a test's own.)
 expect_status() {
-	want=$1; shift
+	_lib_want=$1; shift
 	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	[ "$got" -eq "$want" ] || { cat "$tmp/err" >&2; fail "exit $got, want $want: $*"; }
+	_lib_got=$?
+	[ "$_lib_got" -eq "$_lib_want" ] || { cat "$tmp/err" >&2; fail "exit $_lib_got, want $_lib_want: $*"; }
 }
 
 # expect_error CODE 'error line' CMD...: CMD exits CODE, its stderr's first
 # line is exactly the given line, and it printed nothing on stdout.
 expect_error() {
-	want=$1 line=$2; shift 2
-	expect_status "$want" "$@"
-	first=$(head -n 1 "$tmp/err")
-	[ "$first" = "$line" ] || fail "stderr: '$first', want '$line': $*"
+	_lib_code=$1 _lib_line=$2; shift 2
+	expect_status "$_lib_code" "$@"
+	_lib_first=$(head -n 1 "$tmp/err")
+	[ "$_lib_first" = "$_lib_line" ] || fail "stderr: '$_lib_first', want '$_lib_line': $*"
 	[ ! -s "$tmp/out" ] || fail "stdout not empty on error: $*"
 }
 

@@ -1,0 +1,404 @@
+/* Unit tests of bm_metrics (summation, confusion matrix, classification,
+ * probability and regression metrics) and bm_labels (label table, CSV
+ * records). Reference values come from numpy 1.24 and scikit-learn 1.2. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bm_io.h"
+#include "bm_labels.h"
+#include "bm_metrics.h"
+
+/* ---- summation ---- */
+
+START_TEST(pairwise_sum_is_numpys)
+{
+	double a[1000];
+	float f[300];
+	for (int i = 0; i < 200; i++)
+		a[i] = 0.1 * i;
+	/* np.array([0.1*i for i in range(200)]).sum(); a plain loop gives 1990.0000000000002 */
+	ck_assert(bm_pairwise_sum(a, 200) == 1990.0);
+	for (int i = 0; i < 1000; i++)
+		a[i] = 1.0 / (i + 1);
+	ck_assert(bm_pairwise_sum(a, 1000) == 7.485470860550345);
+	for (int i = 0; i < 300; i++)
+		f[i] = (float)(0.1 * i);
+	/* float32 pairwise: 4485.0; a plain float loop gives 4485.000000022352 */
+	ck_assert(bm_pairwise_sumf(f, 300) == 4485.0f);
+	ck_assert(bm_pairwise_sum(a, 0) == 0.0);
+}
+END_TEST
+
+/* ---- labels ---- */
+
+START_TEST(labels_intern_and_order)
+{
+	bm_labels_t *t = bm_labels_new();
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(bm_labels_intern(t, "10", 2), 0);
+	ck_assert_int_eq(bm_labels_intern(t, "-2", 2), 1);
+	ck_assert_int_eq(bm_labels_intern(t, "07", 2), 2);
+	ck_assert_int_eq(bm_labels_intern(t, "10", 2), 0);
+	ck_assert_int_eq(bm_labels_intern(t, "7", 1), 3);
+	ck_assert_int_eq(bm_labels_intern(t, "+10", 3), 4);
+	ck_assert(bm_labels_all_int(t));
+	int32_t map[5], rep[5];
+	/* integers: -2 < 7 (07 and 7) < 10 (10 and +10) */
+	ck_assert_uint_eq(bm_labels_order(t, map, rep), 3);
+	ck_assert_int_eq(map[1], 0);
+	ck_assert_int_eq(map[2], 1);
+	ck_assert_int_eq(map[3], 1);
+	ck_assert_int_eq(map[0], 2);
+	ck_assert_int_eq(map[4], 2);
+	ck_assert_int_eq(bm_labels_int(t, rep[2]), 10);
+	/* one string makes them all strings: bytes order, 07 and 7 apart */
+	ck_assert_int_eq(bm_labels_intern(t, "b", 1), 5);
+	ck_assert(!bm_labels_all_int(t));
+	int32_t map2[6], rep2[6];
+	ck_assert_uint_eq(bm_labels_order(t, map2, rep2), 6);
+	const char *want[6] = {"+10", "-2", "07", "10", "7", "b"};
+	for (int i = 0; i < 6; i++) {
+		size_t len;
+		const char *s = bm_labels_str(t, rep2[i], &len);
+		ck_assert_uint_eq(len, strlen(want[i]));
+		ck_assert(memcmp(s, want[i], len) == 0);
+	}
+	/* many labels: the table grows, ids stay */
+	char buf[32];
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(buf, sizeof buf, "label %d", i);
+		ck_assert_int_eq(bm_labels_intern(t, buf, (size_t)n), 6 + i);
+	}
+	ck_assert_int_eq(bm_labels_intern(t, "label 1234", 10), 6 + 1234);
+	/* bytes past a NUL count */
+	ck_assert_int_eq(bm_labels_intern(t, "a\0b", 3), 5006);
+	ck_assert_int_eq(bm_labels_intern(t, "a\0c", 3), 5007);
+	bm_labels_free(t);
+}
+END_TEST
+
+START_TEST(labels_parse_int)
+{
+	int64_t v;
+	ck_assert(bm_labels_parse_int("9223372036854775807", 19, &v) && v == INT64_MAX);
+	ck_assert(bm_labels_parse_int("-9223372036854775808", 20, &v) && v == INT64_MIN);
+	ck_assert(!bm_labels_parse_int("9223372036854775808", 19, &v));
+	ck_assert(!bm_labels_parse_int("", 0, &v));
+	ck_assert(!bm_labels_parse_int("-", 1, &v));
+	ck_assert(!bm_labels_parse_int("1.0", 3, &v));
+	ck_assert(!bm_labels_parse_int(" 1", 2, &v));
+	ck_assert(bm_labels_parse_int("+0", 2, &v) && v == 0);
+}
+END_TEST
+
+/* ---- CSV ---- */
+
+static bm_in_t *text_in(const char *s)
+{
+	int fd[2];
+	ck_assert_int_eq(pipe(fd), 0);
+	ck_assert_int_eq(write(fd[1], s, strlen(s)), (ssize_t)strlen(s));
+	close(fd[1]);
+	return bm_in_fdopen(fd[0], "t.csv");
+}
+
+static void field_is(const bm_csvrec_t *r, size_t i, const char *want)
+{
+	ck_assert_uint_eq(r->f[i].len, strlen(want));
+	ck_assert(memcmp(r->f[i].s, want, r->f[i].len) == 0);
+}
+
+START_TEST(csv_records)
+{
+	bm_in_t *in = text_in("a,\"b,c\",\"say \"\"hi\"\"\"\r\n\n"
+			      "1,\"two\nlines\",\r\n"
+			      ",,\n"
+			      "\"\"\n");
+	bm_csvrec_t r = {0};
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), 3);
+	ck_assert_uint_eq(r.lineno, 1);
+	field_is(&r, 0, "a");
+	field_is(&r, 1, "b,c");
+	field_is(&r, 2, "say \"hi\"");
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), 3); /* the empty line is skipped */
+	ck_assert_uint_eq(r.lineno, 3);
+	field_is(&r, 0, "1");
+	field_is(&r, 1, "two\nlines");
+	field_is(&r, 2, "");
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), 3);
+	ck_assert_uint_eq(r.lineno, 5);
+	field_is(&r, 1, "");
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), 1);
+	field_is(&r, 0, "");
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), 0);
+	bm_in_close(in);
+	bm_labels_csv_free(&r);
+
+	in = text_in("a\n\"open\nstill open\n");
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), 1);
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), -1);
+	ck_assert_str_eq(bm_errmsg(), "t.csv:2: unterminated quoted field");
+	bm_in_close(in);
+	bm_labels_csv_free(&r);
+	in = text_in("\"a\"b\n");
+	ck_assert_int_eq(bm_labels_csv_record(in, &r), -1);
+	ck_assert_str_eq(bm_errmsg(), "t.csv:1: unexpected character after a closing quote");
+	bm_in_close(in);
+	bm_labels_csv_free(&r);
+}
+END_TEST
+
+/* ---- confusion matrix and classification metrics ---- */
+
+START_TEST(confusion_sparse_ids_grow)
+{
+	bm_confusion_t cm = {0};
+	int32_t t[100], p[100];
+	for (int i = 0; i < 100; i++) {
+		t[i] = (i * 7919) % 40 * 1000; /* 40 ids up to 39000: past 16 labels and 64 ids */
+		p[i] = i % 3 ? t[i] : 5;
+	}
+	ck_assert_int_eq(bm_confusion_add(&cm, t, p, 100), 0);
+	ck_assert_int_eq(bm_confusion_add(&cm, t, p, 50), 0);
+	ck_assert_uint_eq(cm.n, 150);
+	ck_assert_uint_eq(cm.dim, 41);
+	uint64_t total = 0;
+	for (size_t i = 0; i < cm.dim; i++)
+		for (size_t j = 0; j < cm.dim; j++)
+			total += cm.c[i * cm.cap + j];
+	ck_assert_uint_eq(total, 150);
+	bm_eval_t ev;
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, NULL, NULL), 0);
+	ck_assert_uint_eq(ev.nlabels, 41);
+	ck_assert_str_eq(ev.names[0], "0");
+	ck_assert_str_eq(ev.names[1], "5");
+	ck_assert_str_eq(ev.names[40], "39000");
+	ck_assert_uint_eq(ev.support[1], 0);
+	ck_assert_uint_eq(ev.n_no_true, 1);
+	bm_eval_free(&ev);
+	bm_confusion_free(&cm);
+}
+END_TEST
+
+START_TEST(classification_values)
+{
+	/* y_true = abcab, y_pred = accad: sklearn's values */
+	int32_t t[5] = {0, 1, 2, 0, 1}, p[5] = {0, 2, 2, 0, 3};
+	bm_confusion_t cm = {0};
+	ck_assert_int_eq(bm_confusion_add(&cm, t, p, 5), 0);
+	const char *names[4] = {"a", "b", "c", "d"};
+	bm_classnames_t cn = {names, 4};
+	bm_eval_t ev;
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, &cn, NULL), 0);
+	ck_assert(ev.value[BM_M_ACCURACY] == 0.6);
+	ck_assert(ev.value[BM_M_F1_MACRO] == 0.41666666666666663);
+	ck_assert(ev.value[BM_M_F1_WEIGHTED] == 0.5333333333333333);
+	ck_assert(ev.value[BM_M_BALANCED_ACCURACY] == 0.6666666666666666);
+	ck_assert(ev.value[BM_M_COHEN_KAPPA] == 0.4736842105263158);
+	ck_assert(ev.value[BM_M_MCC] == 0.5625);
+	ck_assert(ev.warn_balanced);
+	ck_assert_uint_eq(ev.n_no_pred, 1);
+	ck_assert_str_eq(ev.names[3], "d");
+	ck_assert_int_eq(ev.state[BM_M_LOG_LOSS], BM_ABSENT);
+	bm_eval_free(&ev);
+	bm_confusion_free(&cm);
+
+	/* one label only: kappa is 0/0, MCC is 0 */
+	int32_t z[3] = {4, 4, 4};
+	ck_assert_int_eq(bm_confusion_add(&cm, z, z, 3), 0);
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(ev.state[BM_M_COHEN_KAPPA], BM_UNDEFINED);
+	ck_assert(ev.value[BM_M_MCC] == 0.0);
+	ck_assert(ev.value[BM_M_F1_MACRO] == 1.0);
+	bm_eval_free(&ev);
+	bm_confusion_free(&cm);
+
+	/* nothing counted */
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, NULL, NULL), -1);
+	ck_assert_str_eq(bm_errmsg(), "no rows to evaluate");
+	bm_eval_free(&ev);
+}
+END_TEST
+
+/* ---- probabilities ---- */
+
+static void proba_eval(bm_eval_t *ev, size_t k, int topk, const void *p, bool dbl, const int32_t *y, size_t n)
+{
+	bm_proba_t *pr = bm_proba_new(k, topk, true);
+	int32_t pred[64];
+	size_t bad;
+	ck_assert_ptr_nonnull(pr);
+	ck_assert_int_eq(bm_proba_add(pr, p, dbl, y, n, pred, &bad), 0);
+	bm_confusion_t cm = {0};
+	ck_assert_int_eq(bm_confusion_add(&cm, y, pred, n), 0);
+	ck_assert_int_eq(bm_eval_classification(ev, &cm, NULL, 0, NULL, NULL, pr), 0);
+	bm_confusion_free(&cm);
+	bm_proba_free(pr);
+}
+
+START_TEST(proba_values)
+{
+	bm_eval_t ev;
+	/* roc_auc_score([0,0,1,1,1,0], [0.1,0.4,0.4,0.8,-0.0,0.0]): ties and -0 */
+	float p2[12] = {0.9f, 0.1f, 0.6f, 0.4f, 0.6f, 0.4f, 0.2f, 0.8f, 1.0f, -0.0f, 1.0f, 0.0f};
+	int32_t y2[6] = {0, 0, 1, 1, 1, 0};
+	proba_eval(&ev, 2, 1, p2, false, y2, 6);
+	ck_assert(ev.value[BM_M_ROC_AUC] == 0.6666666666666666);
+	ck_assert_int_eq(ev.state[BM_M_ROC_AUC_OVR], BM_ABSENT);
+	bm_eval_free(&ev);
+
+	/* top_k_accuracy_score(k=1): a tie ranks the higher column first */
+	double p3[12] = {0.3, 0.3, 0.4, 0.5, 0.25, 0.25, 0.2, 0.4, 0.4, 0.1, 0.1, 0.8};
+	int32_t y3[4] = {0, 1, 2, 2};
+	proba_eval(&ev, 3, 1, p3, true, y3, 4);
+	ck_assert(ev.value[BM_M_TOP_K_ACCURACY] == 0.5);
+	/* argmax takes the first maximum: row 2 is predicted 1 */
+	ck_assert(ev.value[BM_M_ACCURACY] == 0.25);
+	ck_assert(ev.value[BM_M_ROC_AUC_OVR] == 0.625);
+	bm_eval_free(&ev);
+
+	/* log_loss of float32 input clips at float32's epsilon */
+	float p4[9] = {1, 0, 0, 0.2f, 0.7f, 0.1f, 0.3f, 0.3f, 0.4f};
+	int32_t y4[3] = {0, 1, 2};
+	proba_eval(&ev, 3, 2, p4, false, y4, 3);
+	ck_assert(fabs(ev.value[BM_M_LOG_LOSS] - 0.42432197212007755) <= 1e-15);
+	bm_eval_free(&ev);
+
+	/* NaN is refused with its row and column */
+	float bad[4] = {0.5f, 0.5f, 0.5f, NAN};
+	bm_proba_t *pr = bm_proba_new(2, 2, false);
+	int32_t pred[2];
+	size_t row;
+	ck_assert_int_eq(bm_proba_add(pr, bad, false, y2, 2, pred, &row), -1);
+	ck_assert_uint_eq(row, 1);
+	ck_assert_str_eq(bm_errmsg(), "NaN probability in column 2");
+	bm_proba_free(pr);
+}
+END_TEST
+
+/* ROC AUC of many rows with ties, against the O(n^2) definition. */
+START_TEST(auc_matches_pairs)
+{
+	enum { N = 3000 };
+	static float p[N * 2];
+	static int32_t y[N], pred[N];
+	unsigned s = 12345;
+	for (int i = 0; i < N; i++) {
+		s = s * 1103515245u + 12345u;
+		y[i] = (s >> 16) & 1;
+		s = s * 1103515245u + 12345u;
+		float v = (float)((s >> 16) % 200) / 100.0f - 1.0f + 0.3f * (float)y[i]; /* negatives, ties */
+		p[2 * i] = -v;
+		p[2 * i + 1] = v;
+	}
+	double num = 0;
+	long npos = 0, nneg = 0;
+	for (int i = 0; i < N; i++) {
+		if (!y[i]) {
+			nneg++;
+			continue;
+		}
+		npos++;
+		for (int j = 0; j < N; j++)
+			if (!y[j])
+				num += p[2 * i + 1] > p[2 * j + 1] ? 1.0 : p[2 * i + 1] == p[2 * j + 1] ? 0.5 : 0.0;
+	}
+	bm_proba_t *pr = bm_proba_new(2, 2, true);
+	size_t bad;
+	ck_assert_int_eq(bm_proba_add(pr, p, false, y, N, pred, &bad), 0);
+	bm_confusion_t cm = {0};
+	ck_assert_int_eq(bm_confusion_add(&cm, y, pred, N), 0);
+	bm_eval_t ev;
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, NULL, pr), 0);
+	ck_assert(fabs(ev.value[BM_M_ROC_AUC] - num / ((double)npos * (double)nneg)) < 1e-15);
+	bm_eval_free(&ev);
+	bm_confusion_free(&cm);
+	bm_proba_free(pr);
+}
+END_TEST
+
+/* ---- regression ---- */
+
+START_TEST(regression_streams_accurately)
+{
+	/* values around 1e8 in uneven batches: R^2's variance must not cancel */
+	enum { N = 10000 };
+	static double y[N], p[N];
+	double mean = 0;
+	for (int i = 0; i < N; i++) {
+		y[i] = 1e8 + (i % 97) * 0.25;
+		p[i] = y[i] + ((i % 5) - 2) * 0.125;
+		mean += y[i];
+	}
+	mean /= N;
+	double sse = 0, sst = 0, sae = 0;
+	for (int i = 0; i < N; i++) {
+		sse += (y[i] - p[i]) * (y[i] - p[i]);
+		sst += (y[i] - mean) * (y[i] - mean);
+		sae += fabs(y[i] - p[i]);
+	}
+	bm_reg_t *rg = bm_reg_new(1);
+	size_t cuts[] = {0, 1, 4097, 6000, 9999, N};
+	for (int c = 0; c + 1 < 6; c++)
+		bm_reg_add(rg, y + cuts[c], p + cuts[c], cuts[c + 1] - cuts[c]);
+	bm_eval_t ev;
+	ck_assert_int_eq(bm_eval_regression(&ev, rg), 0);
+	ck_assert(fabs(ev.value[BM_M_MSE] - sse / N) <= 1e-15 * (sse / N));
+	ck_assert(fabs(ev.value[BM_M_MAE] - sae / N) <= 1e-15 * (sae / N));
+	ck_assert(fabs(ev.value[BM_M_R2] - (1 - sse / sst)) <= 1e-12);
+	ck_assert(ev.value[BM_M_MAX_ERROR] == 0.25);
+	bm_eval_free(&ev);
+	bm_reg_free(rg);
+
+	/* one row: R^2 is not defined; a perfect fit on a constant is 1 */
+	rg = bm_reg_new(1);
+	bm_reg_add(rg, y, y, 1);
+	ck_assert_int_eq(bm_eval_regression(&ev, rg), 0);
+	ck_assert_int_eq(ev.state[BM_M_R2], BM_UNDEFINED);
+	bm_eval_free(&ev);
+	bm_reg_add(rg, y, y, 1);
+	ck_assert_int_eq(bm_eval_regression(&ev, rg), 0);
+	ck_assert(ev.value[BM_M_R2] == 1.0);
+	bm_eval_free(&ev);
+	bm_reg_free(rg);
+}
+END_TEST
+
+START_TEST(metric_names)
+{
+	for (int m = 0; m < BM_M_COUNT; m++)
+		ck_assert_int_eq(bm_metric_parse(bm_metric_name(m)), m);
+	ck_assert_int_eq(bm_metric_parse("f1"), -1);
+	ck_assert(!bm_metric_higher_better(BM_M_LOG_LOSS));
+	ck_assert(bm_metric_higher_better(BM_M_R2));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("metrics");
+	TCase *tc = tcase_create("metrics");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, pairwise_sum_is_numpys);
+	tcase_add_test(tc, labels_intern_and_order);
+	tcase_add_test(tc, labels_parse_int);
+	tcase_add_test(tc, csv_records);
+	tcase_add_test(tc, confusion_sparse_ids_grow);
+	tcase_add_test(tc, classification_values);
+	tcase_add_test(tc, proba_values);
+	tcase_add_test(tc, auc_matches_pairs);
+	tcase_add_test(tc, regression_streams_accurately);
+	tcase_add_test(tc, metric_names);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
