@@ -1,0 +1,758 @@
+/* bm_csv.c: RFC 4180 CSV reader and writer helpers (see bm_csv.h). */
+#include "config.h"
+
+#include "bm_csv.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define CSV_BUFSIZE (1u << 20)
+#define CSV_PAD 64 /* bytes after the sentinel that a 16-byte load may touch */
+
+/* ---- threaded reading: batches of records copied out of the reader ---- */
+
+#define BATCH_RECS 4096
+#define NBATCH 3
+
+typedef struct {
+	size_t f0, n;        /* fields f[f0..f0+n) */
+	uint64_t line;
+	size_t raw, rawlen;  /* offsets into data */
+} brec_t;
+
+typedef struct {
+	char *data, *scratch; /* the reader's buffers while the batch fills */
+	size_t len, cap;
+	bm_csv_field_t *f;
+	size_t fn, fcap;
+	brec_t *rec;
+	size_t nrec, next;
+	int status;          /* after the records: 0 more to come, 1 end of input, -1 error */
+	char err[512];
+} batch_t;
+
+struct bm_csv {
+	bm_in_t *in;
+	/* threaded: the producer owns INNER; the consumer takes batches */
+	struct bm_csv *inner;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	batch_t batch[NBATCH];
+	int full[NBATCH];     /* queue of full batches, in order */
+	int nfull, headq;
+	int freeq[NBATCH], nfree;
+	int cur;              /* the batch the consumer reads, or -1 */
+	bool stop, threaded, done;
+	/* plain reading */
+	bm_csv_opts_t o;
+	char *buf;      /* input bytes; buf[end] is a '\n' sentinel */
+	char *scratch;  /* unescaped values of quoted fields; as large as buf */
+	size_t cap, pos, end;
+	bool eof, started;
+	uint64_t line;  /* line number at buf[pos] */
+	unsigned char special[256]; /* delimiter, CR, LF, comment */
+	bm_csv_field_t *f;
+	size_t fcap;
+	bm_csv_rec_t rec;
+	/* batching (the producer's reader): records accumulate, their fields
+	 * from f[0] and unescaped values from scratch[0] */
+	bool batching;
+	size_t fbase, scbase;
+};
+
+enum { REC_OK, REC_MORE, REC_SKIP, REC_ERR, REC_EOF };
+
+static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts);
+static void *producer(void *arg);
+static int refill(bm_csv_t *r);
+static int parse(bm_csv_t *r);
+
+bm_csv_t *bm_csv_open(bm_in_t *in, const bm_csv_opts_t *opts)
+{
+	if (!opts || !opts->threaded)
+		return open_plain(in, opts);
+	bm_csv_t *inner = open_plain(in, opts);
+	if (!inner)
+		return NULL;
+	bm_csv_t *r = calloc(1, sizeof *r);
+	if (!r) {
+		bm_csv_close(inner);
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	r->in = in;
+	r->o = *opts;
+	r->inner = inner;
+	r->threaded = true;
+	r->cur = -1;
+	for (int i = 0; i < NBATCH; i++)
+		r->freeq[r->nfree++] = i;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->thread, NULL, producer, r) != 0) {
+		/* no thread: read in this one */
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+		return inner;
+	}
+	return r;
+}
+
+/* Take a free batch (waiting for one); -1 when told to stop. */
+static int take_free(bm_csv_t *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (!r->nfree && !r->stop)
+		pthread_cond_wait(&r->cv, &r->mu);
+	int k = r->stop ? -1 : r->freeq[--r->nfree];
+	pthread_mutex_unlock(&r->mu);
+	return k;
+}
+
+static void hand_over(bm_csv_t *r, int k)
+{
+	pthread_mutex_lock(&r->mu);
+	r->full[(r->headq + r->nfull++) % NBATCH] = k;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Point the inner reader at batch K's buffers, carrying the unparsed bytes
+ * of the previous buffer over. False when out of memory. */
+static bool switch_batch(bm_csv_t *r, int k)
+{
+	bm_csv_t *in = r->inner;
+	batch_t *b = &r->batch[k];
+	size_t tail = in->end - in->pos;
+	if (b->cap < in->cap) {
+		char *d = realloc(b->data, in->cap + CSV_PAD), *sc = realloc(b->scratch, in->cap + CSV_PAD);
+		if (d)
+			b->data = d;
+		if (sc)
+			b->scratch = sc;
+		if (!d || !sc)
+			return false;
+		memset(b->data, 0, in->cap + CSV_PAD);
+		b->cap = in->cap;
+	}
+	if (!b->f) {
+		b->fcap = 1024;
+		b->f = malloc(b->fcap * sizeof *b->f);
+	}
+	if (!b->rec)
+		b->rec = malloc(BATCH_RECS * sizeof *b->rec);
+	if (!b->f || !b->rec)
+		return false;
+	memcpy(b->data, in->buf + in->pos, tail);
+	b->data[tail] = '\n';
+	in->buf = b->data;
+	in->scratch = b->scratch;
+	in->cap = b->cap;
+	in->pos = 0;
+	in->end = tail;
+	in->f = b->f;
+	in->fcap = b->fcap;
+	in->fbase = in->scbase = 0;
+	b->nrec = b->next = 0;
+	b->status = 0;
+	return true;
+}
+
+static void *producer(void *arg)
+{
+	bm_csv_t *r = arg, *in = r->inner;
+	int k = take_free(r);
+	char *ob = in->buf, *os = in->scratch;
+	bm_csv_field_t *of = in->f;
+	if (k < 0 || !switch_batch(r, k)) {
+		if (k >= 0) {
+			r->batch[k].status = -1;
+			snprintf(r->batch[k].err, sizeof r->batch[k].err, "%s: out of memory", bm_in_name(r->in));
+			hand_over(r, k);
+		}
+		return NULL;
+	}
+	/* the inner reader's own buffers are not used from here on */
+	free(ob);
+	free(os);
+	free(of);
+	in->batching = true;
+	for (;;) {
+		batch_t *b = &r->batch[k];
+		int st;
+		if (in->pos >= in->end && (in->eof && in->started))
+			st = REC_EOF;
+		else if (in->pos >= in->end)
+			st = REC_MORE;
+		else
+			st = parse(in);
+		b->f = in->f;
+		b->fcap = in->fcap;
+		if (st == REC_OK) {
+			brec_t *br = &b->rec[b->nrec++];
+			br->f0 = (size_t)(in->rec.f - in->f);
+			br->n = in->rec.n;
+			br->line = in->rec.line;
+			br->raw = (size_t)(in->rec.raw - in->buf);
+			br->rawlen = in->rec.rawlen;
+			if (b->nrec < BATCH_RECS)
+				continue;
+		} else if (st == REC_SKIP)
+			continue;
+		else if (st == REC_MORE && b->nrec == 0) {
+			/* nothing handed out from this buffer: refill it in place */
+			if (refill(in) < 0) {
+				b->data = in->buf;
+				b->scratch = in->scratch;
+				b->cap = in->cap;
+				st = REC_ERR;
+			} else {
+				b->data = in->buf;
+				b->scratch = in->scratch;
+				b->cap = in->cap;
+				continue;
+			}
+		}
+		if (st == REC_EOF || st == REC_ERR) {
+			b->status = st == REC_EOF ? 1 : -1;
+			if (st == REC_ERR)
+				snprintf(b->err, sizeof b->err, "%s", bm_errmsg());
+			hand_over(r, k);
+			return NULL;
+		}
+		/* a full batch, or more input needed with records in this buffer:
+		 * carry the rest over to a free batch, then hand this one over (not
+		 * before: the consumer may free it at once) */
+		int k2 = take_free(r);
+		if (k2 < 0)
+			return NULL;
+		bool ok = switch_batch(r, k2);
+		hand_over(r, k);
+		k = k2;
+		if (!ok) {
+			r->batch[k].nrec = r->batch[k].next = 0;
+			r->batch[k].status = -1;
+			snprintf(r->batch[k].err, sizeof r->batch[k].err, "%s:%llu: out of memory", bm_in_name(r->in),
+			         (unsigned long long)in->line);
+			hand_over(r, k);
+			return NULL;
+		}
+	}
+}
+
+static int next_threaded(bm_csv_t *r, bm_csv_rec_t **rec)
+{
+	for (;;) {
+		if (r->cur >= 0) {
+			batch_t *b = &r->batch[r->cur];
+			if (b->next < b->nrec) {
+				brec_t *br = &b->rec[b->next++];
+				r->rec.f = b->f + br->f0;
+				r->rec.n = br->n;
+				r->rec.line = br->line;
+				r->rec.raw = b->data + br->raw;
+				r->rec.rawlen = br->rawlen;
+				*rec = &r->rec;
+				return 1;
+			}
+			if (b->status) {
+				r->done = true;
+				if (b->status < 0) {
+					bm_seterr("%s", b->err);
+					return -1;
+				}
+				return 0;
+			}
+			pthread_mutex_lock(&r->mu);
+			r->freeq[r->nfree++] = r->cur;
+			r->cur = -1;
+			pthread_cond_broadcast(&r->cv);
+			pthread_mutex_unlock(&r->mu);
+		}
+		if (r->done)
+			return 0;
+		pthread_mutex_lock(&r->mu);
+		while (!r->nfull)
+			pthread_cond_wait(&r->cv, &r->mu);
+		r->cur = r->full[r->headq];
+		r->headq = (r->headq + 1) % NBATCH;
+		r->nfull--;
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
+static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts)
+{
+	bm_csv_t *r = calloc(1, sizeof *r);
+	if (!r) {
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	r->in = in;
+	r->o = opts ? *opts : (bm_csv_opts_t){',', '"', -1, false};
+	r->cap = CSV_BUFSIZE;
+	r->buf = calloc(r->cap + CSV_PAD, 1);
+	r->scratch = malloc(r->cap + CSV_PAD);
+	r->fcap = 64;
+	r->f = malloc(r->fcap * sizeof *r->f);
+	if (!r->buf || !r->scratch || !r->f) {
+		free(r->buf);
+		free(r->scratch);
+		free(r->f);
+		free(r);
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	r->buf[0] = '\n';
+	r->line = 1;
+	r->special[(unsigned char)r->o.delim] = 1;
+	r->special['\n'] = 1;
+	r->special['\r'] = 1;
+	if (r->o.comment >= 0)
+		r->special[(unsigned char)r->o.comment] = 1;
+	return r;
+}
+
+void bm_csv_close(bm_csv_t *r)
+{
+	if (!r)
+		return;
+	if (r->threaded) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		for (int i = 0; i < NBATCH; i++) {
+			free(r->batch[i].data);
+			free(r->batch[i].scratch);
+			free(r->batch[i].f);
+			free(r->batch[i].rec);
+		}
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		if (r->inner->batching) /* its buffers were the batches' */
+			r->inner->buf = r->inner->scratch = NULL, r->inner->f = NULL;
+		bm_csv_close(r->inner);
+		free(r);
+		return;
+	}
+	bm_in_close(r->in);
+	free(r->buf);
+	free(r->scratch);
+	free(r->f);
+	free(r);
+}
+
+const char *bm_csv_name(const bm_csv_t *r)
+{
+	return bm_in_name(r->in);
+}
+
+/* Keep buf[pos..end), read more after it. 0 or -1. */
+static int refill(bm_csv_t *r)
+{
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	if (r->end == r->cap) {
+		if (r->cap >= ((size_t)1 << 40)) {
+			bm_seterr("%s:%llu: record too long", bm_in_name(r->in), (unsigned long long)r->line);
+			return -1;
+		}
+		size_t cap = r->cap * 2;
+		char *b = realloc(r->buf, cap + CSV_PAD);
+		if (!b) {
+			bm_seterr("%s:%llu: out of memory for a record", bm_in_name(r->in), (unsigned long long)r->line);
+			return -1;
+		}
+		memset(b + r->cap, 0, cap - r->cap + CSV_PAD);
+		r->buf = b;
+		char *s = realloc(r->scratch, cap + CSV_PAD);
+		if (!s) {
+			bm_seterr("%s:%llu: out of memory for a record", bm_in_name(r->in), (unsigned long long)r->line);
+			return -1;
+		}
+		r->scratch = s;
+		r->cap = cap;
+	}
+	size_t want = r->cap - r->end;
+	ssize_t n = bm_in_read(r->in, r->buf + r->end, want);
+	if (n < 0)
+		return -1;
+	r->end += (size_t)n;
+	if ((size_t)n < want)
+		r->eof = true;
+	r->buf[r->end] = '\n';
+	if (!r->started) {
+		r->started = true;
+		if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+			r->pos = 3;
+	}
+	return 0;
+}
+
+
+/* The first delimiter, CR, LF or comment byte at or after P (the sentinel
+ * stops it). */
+static inline char *scan(const bm_csv_t *r, char *p)
+{
+#ifdef __SSE2__
+	const __m128i d = _mm_set1_epi8(r->o.delim), n = _mm_set1_epi8('\n'), c = _mm_set1_epi8('\r'),
+	              k = _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim);
+	for (;;) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, n)),
+		                         _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, k)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#else
+	const unsigned char *sp = r->special;
+	while (!sp[(unsigned char)*p])
+		p++;
+	return p;
+#endif
+}
+
+static uint64_t count_nl(const char *s, const char *e)
+{
+	uint64_t n = 0;
+	while ((s = memchr(s, '\n', (size_t)(e - s)))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+/* Parse one record at buf[pos]. REC_MORE: the record runs past the data
+ * read so far (call again after refill); REC_SKIP: a blank or comment line
+ * was consumed. */
+static int parse(bm_csv_t *r)
+{
+	char *const start = r->buf + r->pos, *const end = r->buf + r->end;
+	char *p = start;
+	const unsigned char *sp = r->special;
+	const char delim = r->o.delim, quote = r->o.quote;
+	const int comment = r->o.comment;
+	uint64_t lines = 0;
+	size_t nf = r->fbase;
+	char *sc = r->scratch + r->scbase;
+	char *rawend;
+
+	if (p < end && (*p == '\n' || *p == '\r' || (comment >= 0 && *p == (char)comment))) {
+		/* a blank line or a comment line */
+		char *q = p;
+		if (*q != '\n' && *q != '\r')
+			while (*q != '\n' && *q != '\r')
+				q++;
+		if (q >= end)
+			return r->eof ? (r->pos = r->end, REC_SKIP) : REC_MORE;
+		if (*q == '\r') {
+			q++;
+			if (q == end && !r->eof)
+				return REC_MORE;
+			if (q < end && *q == '\n')
+				q++;
+		} else
+			q++;
+		r->pos = (size_t)(q - r->buf);
+		r->line++;
+		return REC_SKIP;
+	}
+	for (;;) {
+		if (nf == r->fcap) {
+			bm_csv_field_t *f = realloc(r->f, 2 * r->fcap * sizeof *f);
+			if (!f) {
+				bm_seterr("%s:%llu: out of memory for a record", bm_in_name(r->in), (unsigned long long)r->line);
+				return REC_ERR;
+			}
+			r->f = f;
+			r->fcap *= 2;
+		}
+		bm_csv_field_t *f = &r->f[nf++];
+		char *s = p;
+		if (*p == quote && p < end) {
+			char *q = p + 1;
+			bool simple = true;
+			char *close;
+			for (;;) {
+				close = memchr(q, quote, (size_t)(end - q));
+				if (!close) {
+					if (!r->eof)
+						return REC_MORE;
+					bm_seterr("%s:%llu: unterminated quoted field", bm_in_name(r->in),
+					          (unsigned long long)(r->line + lines + count_nl(start, s)));
+					return REC_ERR;
+				}
+				if (close + 1 >= end && !r->eof)
+					return REC_MORE;
+				if (close + 1 < end && close[1] == quote) {
+					simple = false;
+					q = close + 2;
+					continue;
+				}
+				break;
+			}
+			lines += count_nl(p + 1, close);
+			p = close + 1;
+			while (!sp[(unsigned char)*p])
+				p++;
+			if (simple && p == close + 1) {
+				f->val = s + 1;
+				f->len = (size_t)(close - s - 1);
+			} else {
+				/* undo doubled quotes; append what follows the closing quote */
+				char *o = sc;
+				for (char *c = s + 1; c < close; c++) {
+					*o++ = *c;
+					if (*c == quote)
+						c++;
+				}
+				size_t tail = (size_t)(p - close - 1);
+				memcpy(o, close + 1, tail);
+				o += tail;
+				f->val = sc;
+				f->len = (size_t)(o - sc);
+				sc = o;
+			}
+			f->quoted = true;
+		} else {
+			p = scan(r, p);
+			f->val = s;
+			f->len = (size_t)(p - s);
+			f->quoted = false;
+		}
+		f->raw = s;
+		f->rawlen = (size_t)(p - s);
+		if (p >= end) {
+			if (!r->eof)
+				return REC_MORE;
+			rawend = p;
+			r->pos = r->end;
+			break;
+		}
+		char c = *p;
+		if (c == delim) {
+			p++;
+			continue;
+		}
+		rawend = p;
+		if (comment >= 0 && c == (char)comment) {
+			while (*p != '\n' && *p != '\r')
+				p++;
+			if (p >= end) {
+				if (!r->eof)
+					return REC_MORE;
+				r->pos = r->end;
+				break;
+			}
+			c = *p;
+		}
+		if (c == '\r') {
+			p++;
+			if (p == end && !r->eof)
+				return REC_MORE;
+			if (p < end && *p == '\n')
+				p++;
+		} else
+			p++;
+		lines++;
+		r->pos = (size_t)(p - r->buf);
+		break;
+	}
+	r->rec.f = r->f + r->fbase;
+	r->rec.n = nf - r->fbase;
+	if (r->batching) {
+		r->fbase = nf;
+		r->scbase = (size_t)(sc - r->scratch);
+	}
+	r->rec.line = r->line;
+	r->rec.raw = start;
+	r->rec.rawlen = (size_t)(rawend - start);
+	r->line += lines;
+	return REC_OK;
+}
+
+int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec)
+{
+	if (r->threaded)
+		return next_threaded(r, rec);
+	for (;;) {
+		if (r->pos >= r->end) {
+			if (r->eof && r->started)
+				return 0;
+			if (refill(r) < 0)
+				return -1;
+			if (r->pos >= r->end && r->eof)
+				return 0;
+		}
+		int st = parse(r);
+		if (st == REC_OK) {
+			*rec = &r->rec;
+			return 1;
+		}
+		if (st == REC_ERR)
+			return -1;
+		if (st == REC_MORE && refill(r) < 0)
+			return -1;
+	}
+}
+
+bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *o, bool alone)
+{
+	if (len == 0)
+		return alone;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == o->delim || c == o->quote || c == '\n' || c == '\r' ||
+		    (o->comment >= 0 && c == (char)o->comment))
+			return true;
+	}
+	return false;
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 256;
+	while (c < need)
+		c *= 2;
+	char *b = realloc(*buf, c);
+	if (!b)
+		return -1;
+	*buf = b;
+	*cap = c;
+	return 0;
+}
+
+int bm_csv_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
+                  const bm_csv_opts_t *o, bool alone)
+{
+	if (!bm_csv_needs_quotes(s, n, o, alone)) {
+		if (grow(buf, cap, *len + n) < 0)
+			return -1;
+		memcpy(*buf + *len, s, n);
+		*len += n;
+		return 0;
+	}
+	if (grow(buf, cap, *len + 2 * n + 2) < 0)
+		return -1;
+	char *out = *buf + *len;
+	*out++ = o->quote;
+	for (size_t i = 0; i < n; i++) {
+		*out++ = s[i];
+		if (s[i] == o->quote)
+			*out++ = o->quote;
+	}
+	*out++ = o->quote;
+	*len = (size_t)(out - *buf);
+	return 0;
+}
+
+int bm_csv_split_list(const char *s, char ***items)
+{
+	size_t len = strlen(s);
+	char **v = calloc(len + 2, sizeof *v);
+	if (!v)
+		return -1;
+	int n = 0;
+	const char *p = s, *e = s + len;
+	for (;;) {
+		char *item = malloc(len + 1), *o = item;
+		if (!item)
+			goto bad;
+		v[n++] = item;
+		if (p < e && *p == '"') {
+			p++;
+			for (;;) {
+				if (p >= e)
+					goto bad; /* unterminated quote */
+				if (*p == '"') {
+					if (p + 1 < e && p[1] == '"') {
+						*o++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				*o++ = *p++;
+			}
+			if (p < e && *p != ',')
+				goto bad;
+		} else {
+			while (p < e && *p != ',')
+				*o++ = *p++;
+		}
+		*o = '\0';
+		if (p >= e)
+			break;
+		p++; /* the comma */
+	}
+	*items = v;
+	return n;
+bad:
+	bm_csv_free_list(v, n);
+	return -1;
+}
+
+void bm_csv_free_list(char **items, int n)
+{
+	if (!items)
+		return;
+	for (int i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+}
+
+bool bm_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str, *e = s + len;
+	while (s < e) {
+		unsigned c = *s;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		int n;
+		unsigned min;
+		if ((c & 0xE0) == 0xC0) {
+			n = 1;
+			min = 0x80;
+			c &= 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2;
+			min = 0x800;
+			c &= 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3;
+			min = 0x10000;
+			c &= 0x07;
+		} else
+			return false;
+		if (e - s <= n)
+			return false;
+		for (int i = 1; i <= n; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return false;
+			c = (c << 6) | (s[i] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}

@@ -1,0 +1,86 @@
+/* bm_csv.h: RFC 4180 CSV reading and writing.
+ *
+ * The reader takes records one at a time from a bm_in_t (so gzip input is
+ * transparent): quoted fields with embedded delimiters, doubled quotes and
+ * line breaks; CRLF, LF or CR line ends; a UTF-8 byte order mark ignored;
+ * any one-byte delimiter; an optional comment character (a line starting
+ * with it is skipped, elsewhere outside quotes it ends the record); blank
+ * lines skipped. Like pandas it is lenient where RFC 4180 is silent: a quote
+ * inside an unquoted field is a plain character, and text after a closing
+ * quote is appended to the field.
+ *
+ * Each field comes with its value (quotes removed, doubled quotes undone)
+ * and its raw bytes as they were in the input, so an unchanged field or a
+ * whole unchanged record can be written out byte for byte.
+ *
+ * The writer quotes a field only when it must (it holds the delimiter, the
+ * quote, a line break or the comment character, or it is the only field of
+ * a record and empty, which would otherwise read back as a blank line).
+ */
+#ifndef BM_CSV_H
+#define BM_CSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bm_io.h"
+
+typedef struct {
+	const char *val; /* the value; not NUL-terminated */
+	size_t len;
+	const char *raw; /* the bytes in the input, quotes included */
+	size_t rawlen;
+	bool quoted;     /* the field was quoted */
+} bm_csv_field_t;
+
+/* One record; valid until the next bm_csv_next call. */
+typedef struct {
+	bm_csv_field_t *f;
+	size_t n;         /* number of fields */
+	uint64_t line;    /* 1-based line where the record starts */
+	const char *raw;  /* the record's bytes, without line end or comment */
+	size_t rawlen;
+} bm_csv_rec_t;
+
+typedef struct {
+	char delim;   /* ',' */
+	char quote;   /* '"' */
+	int comment;  /* a byte, or -1 for none */
+	bool threaded; /* read and split records in a second thread */
+} bm_csv_opts_t;
+
+typedef struct bm_csv bm_csv_t;
+
+/* Read records from IN, which the reader then owns (closed by bm_csv_close).
+ * OPTS NULL means comma, double quote, no comment, one thread. NULL on
+ * error. Threaded, a second thread reads (and decompresses) the input and
+ * splits it into records, handed over in batches; the records and errors
+ * are the same, in the same order. */
+bm_csv_t *bm_csv_open(bm_in_t *in, const bm_csv_opts_t *opts);
+void bm_csv_close(bm_csv_t *r);
+const char *bm_csv_name(const bm_csv_t *r);
+
+/* The next record: 1 and *REC set, 0 at the end of input, -1 on error with
+ * bm_errmsg() "FILE:LINE: what is wrong" (unterminated quoted field, read
+ * error). */
+int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec);
+
+/* Whether the value S[0..len) must be quoted when written with OPTS as the
+ * only (ALONE) or one of several fields of a record. */
+bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *opts, bool alone);
+/* Append S[0..len), quoted if needed, to the growing buffer *BUF (length
+ * *LEN, capacity *CAP). Returns 0, or -1 when out of memory. */
+int bm_csv_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
+                  const bm_csv_opts_t *opts, bool alone);
+
+/* Split a command-line list ("a,b,\"c,d\"") as one CSV record: returns the
+ * number of items and sets *ITEMS to NUL-terminated copies (free with
+ * bm_csv_free_list), or -1 on a malformed list. */
+int bm_csv_split_list(const char *s, char ***items);
+void bm_csv_free_list(char **items, int n);
+
+/* Whether S[0..len) is valid UTF-8. */
+bool bm_utf8_valid(const char *s, size_t len);
+
+#endif
