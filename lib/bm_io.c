@@ -117,6 +117,18 @@ uint64_t bm_in_offset(const bm_in_t *in)
 	return in->offset;
 }
 
+/* zlib's message for the last error, without the "<fd:3>: " it puts first. */
+static const char *gz_message(gzFile gz)
+{
+	int zerr;
+	const char *msg = gzerror(gz, &zerr);
+	if (zerr == Z_ERRNO)
+		return strerror(errno);
+	if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": "))
+		msg = strstr(msg, ": ") + 2;
+	return msg;
+}
+
 /* gzread with the error turned into a message; returns bytes or -1. */
 static ssize_t raw_read(bm_in_t *in, void *buf, size_t n)
 {
@@ -125,19 +137,15 @@ static ssize_t raw_read(bm_in_t *in, void *buf, size_t n)
 		unsigned chunk = n - got > (1u << 30) ? (1u << 30) : (unsigned)(n - got);
 		int r = gzread(in->gz, (char *)buf + got, chunk);
 		if (r < 0) {
-			int zerr;
-			const char *msg = gzerror(in->gz, &zerr);
-			if (zerr == Z_ERRNO)
-				msg = strerror(errno);
-			bm_seterr("%s: read error: %s", in->name, msg);
+			bm_seterr("%s: read error: %s", in->name, gz_message(in->gz));
 			return -1;
 		}
 		if (r == 0) {
 			/* gzread returns 0 both at the end and for a gzip stream cut short. */
 			int zerr;
-			const char *msg = gzerror(in->gz, &zerr);
+			gzerror(in->gz, &zerr);
 			if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-				bm_seterr("%s: read error: %s", in->name, msg);
+				bm_seterr("%s: read error: %s", in->name, gz_message(in->gz));
 				return -1;
 			}
 			if (zerr == Z_BUF_ERROR) {
@@ -426,9 +434,7 @@ static int write_all(bm_out_t *out, const char *p, size_t n)
 		while (n > 0) {
 			unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
 			if (gzwrite(out->gz, p, chunk) != (int)chunk) {
-				int zerr;
-				const char *msg = gzerror(out->gz, &zerr);
-				bm_seterr("%s: write error: %s", out->name, zerr == Z_ERRNO ? strerror(errno) : msg);
+				bm_seterr("%s: write error: %s", out->name, gz_message(out->gz));
 				out->failed = 1;
 				return -1;
 			}
