@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 	gate_t gates[64];
 	int ngates = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "rf:m:k:o:qhV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":rf:m:k:o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TRUTH: o.truth = optarg; break;
 		case OPT_PRED: o.pred = optarg; break;
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return bm_cli_exit(BM_EXIT_OK);
 		case 'V': bm_print_version(); return bm_cli_exit(BM_EXIT_OK);
-		default: bm_usage_error("bad option");
+		default: bm_bad_option(c, argv);
 		}
 	}
 	if (metric >= 0 && format_set)

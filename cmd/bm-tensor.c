@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 	argc -= shift;
 	argv += shift;
 	int c;
-	while ((c = getopt_long(argc, argv, "n:o:zd:hV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:o:zd:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (strlen(optarg) < 1 || strlen(optarg) > BM_NAME_MAX)
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 		case OPT_SCALE: o.scale = 1; break;
 		case 'h': usage(); return bm_cli_exit(BM_EXIT_OK);
 		case 'V': bm_print_version(); return bm_cli_exit(BM_EXIT_OK);
-		default: bm_usage_error("bad option");
+		default: bm_bad_option(c, argv);
 		}
 	}
 	if (!cmd)

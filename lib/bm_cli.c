@@ -4,6 +4,7 @@
 #include "bm_cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -72,6 +73,15 @@ void bm_usage_error(const char *fmt, ...)
 	fprintf(stderr, "Try '%s --help' for more information.\n", bm_prog);
 	bm_out_cleanup_all();
 	exit(BM_EXIT_USAGE);
+}
+
+void bm_bad_option(int c, char **argv)
+{
+	if (c == ':')
+		bm_usage_error("option '%s' requires an argument", argv[optind - 1]);
+	if (optopt)
+		bm_usage_error("invalid option -- '%c'", optopt);
+	bm_usage_error("unrecognized option '%s'", argv[optind - 1]);
 }
 
 void bm_print_version(void)

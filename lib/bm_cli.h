@@ -33,7 +33,12 @@ _Noreturn void bm_usage_error(const char *fmt, ...) __attribute__((format(printf
 void bm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bm_vwarn(const char *fmt, va_list ap);
 
-/* "prog (bm) VERSION" and the licence line on stdout; for --version. */
+/* The usage error for a bad option, for getopt_long run with opterr = 0 and
+ * an optstring starting with ':': pass what it returned ('?' or ':').
+ * One line, as GNU tools word it, then the --help hint; exit 2. */
+_Noreturn void bm_bad_option(int c, char **argv);
+
+/* "prog (bm) VERSION" on stdout; for --version. */
 void bm_print_version(void);
 
 /* Parse an option argument; a bad value is a usage error naming the option. */
