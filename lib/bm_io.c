@@ -412,12 +412,8 @@ bm_out_t *bm_out_open(const char *path, int flags)
 	}
 	return out;
 fail:
-	if (out) {
-		if (out->tmp && out->fd >= 0) {
-			pending_remove(out->tmp);
-		}
+	if (out)
 		out_free(out);
-	}
 	return NULL;
 }
 
@@ -521,17 +517,14 @@ int bm_out_commit(bm_out_t *out)
 {
 	int r = flush(out);
 	if (out->gz) {
+		/* Closes the file, or our dup of stdout. */
 		int z = gzclose_w(out->gz);
 		out->gz = NULL;
 		if (r == 0 && z != Z_OK) {
 			bm_seterr("%s: write error: %s", out->name, z == Z_ERRNO ? strerror(errno) : "gzip error");
 			r = -1;
 		}
-		if (out->fd == STDOUT_FILENO)
-			out->fd = -1; /* gzclose closed our dup; stdout stays open */
-		else
-			out->fd = -1; /* gzclose closed the file */
-	} else if (out->fd > STDOUT_FILENO || (out->fd >= 0 && out->tmp)) {
+	} else if (out->fd != STDOUT_FILENO || out->tmp) {
 		if (close(out->fd) != 0 && r == 0) {
 			bm_seterr("%s: write error: %s", out->name, strerror(errno));
 			r = -1;

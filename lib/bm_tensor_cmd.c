@@ -83,9 +83,8 @@ static void commit(bm_out_t *out)
 		bm_die("%s", bm_errmsg());
 }
 
-static void check(int r, bm_out_t *out)
+static void check(int r)
 {
-	(void)out;
 	if (r < 0)
 		bm_die("%s", bm_errmsg());
 }
@@ -134,7 +133,7 @@ int bm_tensor_info(const bm_tensor_opts_t *o, char **files, int nfiles)
 			continue;
 		bm_tensor_shape_str(&t, shape, sizeof shape);
 		check(bm_out_printf(out, "%llu\t%s\t%s\t%s\t%llu\n", (unsigned long long)index, t.name,
-				    bm_dtype_name(t.dtype), shape, (unsigned long long)bm_tensor_bytes(&t)), out);
+				    bm_dtype_name(t.dtype), shape, (unsigned long long)bm_tensor_bytes(&t)));
 		size_t k = 0;
 		while (k < ntotals && strcmp(totals[k].name, t.name) != 0)
 			k++;
@@ -160,7 +159,7 @@ int bm_tensor_info(const bm_tensor_opts_t *o, char **files, int nfiles)
 		check(bm_out_printf(out, "total\t%s\t%s\t%s\t%llu\t%llu frame%s\n", tot->name,
 				    tot->dtype ? bm_dtype_name(tot->dtype) : "mixed", shape,
 				    (unsigned long long)tot->bytes, (unsigned long long)tot->frames,
-				    tot->frames == 1 ? "" : "s"), out);
+				    tot->frames == 1 ? "" : "s"));
 	}
 	free(totals);
 	bm_tensor_free(&t);
@@ -200,16 +199,16 @@ int bm_tensor_dump(const bm_tensor_opts_t *o, char **files, int nfiles)
 		if (!o->name) {
 			bm_tensor_shape_str(&t, shape, sizeof shape);
 			check(bm_out_printf(out, "# %llu %s %s %s\n", (unsigned long long)index, t.name,
-					    bm_dtype_name(t.dtype), shape), out);
+					    bm_dtype_name(t.dtype), shape));
 		}
 		uint64_t rows = t.ndim == 0 ? 1 : t.dims[0], cols = bm_tensor_row_count(&t);
 		for (uint64_t r = 0; r < rows; r++) {
 			for (uint64_t c = 0; c < cols; c++) {
 				int n = format_value(num + 1, sizeof num - 1, &t, r * cols + c);
 				num[0] = o->delimiter;
-				check(bm_out_write(out, c ? num : num + 1, (size_t)n + (c ? 1 : 0)), out);
+				check(bm_out_write(out, c ? num : num + 1, (size_t)n + (c ? 1 : 0)));
 			}
-			check(bm_out_write(out, "\n", 1), out);
+			check(bm_out_write(out, "\n", 1));
 		}
 	}
 	bm_tensor_free(&t);
@@ -226,7 +225,7 @@ int bm_tensor_cat(const bm_tensor_opts_t *o, char **files, int nfiles)
 	bm_tensor_t t = {0};
 	while (next_header(&in, &t)) {
 		read_data(&in, &t);
-		check(bm_write_tensor(out, &t), out);
+		check(bm_write_tensor(out, &t));
 	}
 	bm_tensor_free(&t);
 	commit(out);
@@ -245,7 +244,7 @@ int bm_tensor_from_npy(const bm_tensor_opts_t *o, const char *file)
 	if (bm_reader_next(r, &t) <= 0)
 		bm_die("%s", bm_errmsg());
 	bm_out_t *out = open_output(o, 1);
-	check(bm_write_tensor(out, &t), out);
+	check(bm_write_tensor(out, &t));
 	commit(out);
 	bm_tensor_free(&t);
 	bm_reader_close(r);
@@ -302,7 +301,7 @@ int bm_tensor_npy(const bm_tensor_opts_t *o, char **files, int nfiles)
 	if (hlen < 0)
 		bm_die("cannot write a .npy header for this shape");
 	bm_out_t *out = open_output(o, 1);
-	check(bm_out_write(out, header, (size_t)hlen), out);
+	check(bm_out_write(out, header, (size_t)hlen));
 	/* The spool holds little-endian bytes already (read_data swapped to
 	 * host order on a big-endian host, and .npy is '<'), so copy back
 	 * through bm_write_data to restore it. */
@@ -310,7 +309,7 @@ int bm_tensor_npy(const bm_tensor_opts_t *o, char **files, int nfiles)
 	char buf[1 << 16];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof buf - sizeof buf % size, spool)) > 0)
-		check(bm_write_data(out, joined.dtype, buf, n / size), out);
+		check(bm_write_data(out, joined.dtype, buf, n / size));
 	if (ferror(spool))
 		bm_die("temporary file: read error: %s", strerror(errno));
 	fclose(spool);
@@ -333,7 +332,7 @@ typedef struct {
 static void flush_rows(csv_state_t *s)
 {
 	uint64_t dims[2] = {s->nrows, s->cols};
-	check(bm_write_frame(s->out, s->o->name ? s->o->name : "x", BM_F32, 2, dims, s->rows), s->out);
+	check(bm_write_frame(s->out, s->o->name ? s->o->name : "x", BM_F32, 2, dims, s->rows));
 	s->written += s->nrows;
 	s->nrows = 0;
 }
