@@ -46,7 +46,8 @@ typedef struct {
 	int y_ndim;
 	bool argmax, csv, binary; /* binary: one sigmoid output, pred = p > 0.5 */
 	int bs;
-	float *xbuf;    /* [bs, input] for f64 input */
+	float *xbuf;    /* [bs, input]: the batch */
+	double *dbuf;   /* [bs, input]: the batch of f64 input, before conversion */
 	int32_t *pred;  /* [bs] */
 	bm_out_t *out;
 	bool header_done;
@@ -95,7 +96,9 @@ static void class_name(const pred_t *p, int j, char *buf, size_t size)
 	}
 }
 
-static void predict_frame(pred_t *p, const bm_tensor_t *t, const char *name, uint64_t frame)
+/* Predict the x frame whose header T was just read, reading its data a
+ * batch at a time (bm_reader_data_part): memory is one batch. */
+static void predict_frame(pred_t *p, bm_reader_t *r, const bm_tensor_t *t, const char *name, uint64_t frame)
 {
 	bm_mlp_t *m = p->m;
 	char shape[64];
@@ -114,16 +117,20 @@ static void predict_frame(pred_t *p, const bm_tensor_t *t, const char *name, uin
 		if (rc < 0)
 			bm_die("%s", bm_errmsg());
 	}
-	for (uint64_t r = 0; r < n; r += (uint64_t)p->bs) {
-		int B = (int)(n - r < (uint64_t)p->bs ? n - r : (uint64_t)p->bs);
-		const float *x;
+	if (t->dtype == BM_F64 && !p->dbuf && !(p->dbuf = malloc((size_t)p->bs * (size_t)d * sizeof(double))))
+		bm_die("out of memory");
+	for (uint64_t row = 0; row < n; row += (uint64_t)p->bs) {
+		int B = (int)(n - row < (uint64_t)p->bs ? n - row : (uint64_t)p->bs);
+		uint64_t count = (uint64_t)B * d;
+		const float *x = p->xbuf;
 		if (t->dtype == BM_F32) {
-			x = (const float *)t->data + r * d;
+			if (bm_reader_data_part(r, t, p->xbuf, count * sizeof(float)) < 0)
+				bm_die("%s", bm_errmsg());
 		} else {
-			const double *src = (const double *)t->data + r * d;
-			for (uint64_t i = 0; i < (uint64_t)B * d; i++)
-				p->xbuf[i] = (float)src[i];
-			x = p->xbuf;
+			if (bm_reader_data_part(r, t, p->dbuf, count * sizeof(double)) < 0)
+				bm_die("%s", bm_errmsg());
+			for (uint64_t i = 0; i < count; i++)
+				p->xbuf[i] = (float)p->dbuf[i];
 		}
 		const float *out = bm_mlp_forward(m, x, B, false, NULL);
 		if (p->argmax) {
@@ -206,12 +213,7 @@ int main(int argc, char **argv)
 		case 'j': threads = bm_opt_threads(optarg); break;
 		case 'h': usage(); return bm_cli_exit(BM_EXIT_OK);
 		case 'V': bm_print_version(); return bm_cli_exit(BM_EXIT_OK);
-		case ':':
-			bm_usage_error("option '%s' requires an argument", argv[optind - 1]);
-		default:
-			if (optopt)
-				bm_usage_error("invalid option -- '%c'", optopt);
-			bm_usage_error("unrecognized option '%s'", argv[optind - 1]);
+		default: bm_bad_option(c, argv);
 		}
 	}
 	if (!model)
@@ -224,6 +226,7 @@ int main(int argc, char **argv)
 	if (!p.m)
 		bm_die("%s", bm_errmsg());
 	bm_mlp_set_threads(p.m, threads);
+	p.m->row_exact = true; /* a row's output does not depend on -b */
 	if (p.classes) {
 		p.nclasses = 1;
 		for (const char *s = p.classes; *s; s++)
@@ -237,6 +240,7 @@ int main(int argc, char **argv)
 	if (bm_mlp_reserve(p.m, p.bs) < 0)
 		bm_die("%s", bm_errmsg());
 	p.xbuf = malloc((size_t)p.bs * (size_t)p.m->input * sizeof(float));
+	p.dbuf = NULL;
 	p.pred = malloc((size_t)p.bs * sizeof(int32_t));
 	if (!p.xbuf || !p.pred)
 		bm_die("out of memory");
@@ -264,11 +268,13 @@ int main(int argc, char **argv)
 				bm_die("%s", bm_errmsg());
 			continue;
 		}
+		if (is_x) {
+			predict_frame(&p, r, &t, bm_reader_name(r), frame);
+			continue;
+		}
 		if (bm_reader_data(r, &t) < 0)
 			bm_die("%s", bm_errmsg());
-		if (is_x) {
-			predict_frame(&p, &t, bm_reader_name(r), frame);
-		} else if (is_c) {
+		if (is_c) {
 			if (p.classes) {
 				uint64_t len = bm_tensor_bytes(&t);
 				if (t.dtype != BM_U8 || len != strlen(p.classes) || memcmp(t.data, p.classes, len) != 0)
@@ -290,6 +296,7 @@ int main(int argc, char **argv)
 	bm_mlp_free(p.m);
 	free(p.classes);
 	free(p.xbuf);
+	free(p.dbuf);
 	free(p.pred);
 	return bm_cli_exit(BM_EXIT_OK);
 }

@@ -206,12 +206,7 @@ int main(int argc, char **argv)
 		case 'j': fo.threads = bm_opt_threads(optarg); break;
 		case 'h': usage(); return bm_cli_exit(BM_EXIT_OK);
 		case 'V': bm_print_version(); return bm_cli_exit(BM_EXIT_OK);
-		case ':':
-			bm_usage_error("option '%s' requires an argument", argv[optind - 1]);
-		default:
-			if (optopt)
-				bm_usage_error("invalid option -- '%c'", optopt);
-			bm_usage_error("unrecognized option '%s'", argv[optind - 1]);
+		default: bm_bad_option(c, argv);
 		}
 	}
 	if (argc - optind > 1)

@@ -53,6 +53,9 @@ typedef struct {
 	float *scratch[2]; /* gradient buffers [max_batch, widest] */
 	float *act_mem;    /* the one allocation behind the per-layer buffers */
 	int threads;
+	bool row_exact;    /* forward through the built-in GEMM kernel, so that a
+	                    * row's output depends on that row alone, not on the
+	                    * batch it came in (bm-predict sets it; bm_gemm.h) */
 } bm_mlp_t;
 
 /* Targets of a batch: LABELS (class ids) or VALUES [B, k]. */

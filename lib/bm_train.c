@@ -60,33 +60,79 @@ static int fail_frame(const char *name, uint64_t frame, const char *fmt, ...)
 	return -1;
 }
 
-/* Append the rows of an x frame. */
-static int add_x(bm_data_t *d, grow_t *g, const bm_tensor_t *t, uint64_t frame)
+/* Check the header of an x frame and make room for its rows; returns the
+ * place of its first value in d->x, or NULL. */
+static float *x_room(bm_data_t *d, grow_t *g, const bm_tensor_t *t, uint64_t frame)
 {
 	char shape[64];
 	bm_tensor_shape_str(t, shape, sizeof shape);
-	if (t->ndim != 2 && t->ndim != 1)
-		return fail_frame(d->name, frame, "x must be [n, d], not %s", shape);
-	if (t->dtype != BM_F32 && t->dtype != BM_F64)
-		return fail_frame(d->name, frame, "x must be f32 (or f64), not %s", bm_dtype_name(t->dtype));
+	if (t->ndim != 2 && t->ndim != 1) {
+		fail_frame(d->name, frame, "x must be [n, d], not %s", shape);
+		return NULL;
+	}
+	if (t->dtype != BM_F32 && t->dtype != BM_F64) {
+		fail_frame(d->name, frame, "x must be f32 (or f64), not %s", bm_dtype_name(t->dtype));
+		return NULL;
+	}
 	uint64_t rows = t->dims[0], cols = t->ndim == 2 ? t->dims[1] : 1;
-	if (cols == 0 || cols > BM_MAX_UNITS)
-		return fail_frame(d->name, frame, "x has %" PRIu64 " columns", cols);
+	if (cols == 0 || cols > BM_MAX_UNITS) {
+		fail_frame(d->name, frame, "x has %" PRIu64 " columns", cols);
+		return NULL;
+	}
 	if (d->n == 0 && d->d == 0)
 		d->d = (int)cols;
-	else if (cols != (uint64_t)d->d)
-		return fail_frame(d->name, frame, "x has %" PRIu64 " columns, earlier frames %d", cols, d->d);
-	if (d->n + rows > UINT32_MAX)
-		return fail_frame(d->name, frame, "more than 2^32 rows");
-	if (grow((void **)&d->x, &g->xcap, (d->n + rows) * cols, sizeof(float)) < 0)
-		return -1;
-	float *dst = d->x + d->n * cols;
-	for (uint64_t i = 0; i < rows * cols; i++) {
-		double v = t->dtype == BM_F32 ? ((const float *)t->data)[i] : ((const double *)t->data)[i];
-		if (!isfinite(v) || (t->dtype == BM_F64 && !isfinite((float)v)))
-			return fail_frame(d->name, frame, "x[%" PRIu64 ", %" PRIu64 "] is %s", d->n + i / cols, i % cols,
-			                  isnan(v) ? "NaN" : "infinite");
+	else if (cols != (uint64_t)d->d) {
+		fail_frame(d->name, frame, "x has %" PRIu64 " columns, earlier frames %d", cols, d->d);
+		return NULL;
+	}
+	if (d->n + rows > UINT32_MAX) {
+		fail_frame(d->name, frame, "more than 2^32 rows");
+		return NULL;
+	}
+	if (grow((void **)&d->x, &g->xcap, (d->n + rows) * cols + 1, sizeof(float)) < 0)
+		return NULL;
+	return d->x + d->n * cols;
+}
+
+/* Store COUNT values of SRC (f32 or f64) at DST, the values from index
+ * FIRST of the frame's rows on; NaN and Inf are errors. */
+static int x_store(bm_data_t *d, const bm_tensor_t *t, uint64_t frame, float *dst, const void *src, uint64_t first,
+                   uint64_t count)
+{
+	uint64_t cols = (uint64_t)d->d;
+	for (uint64_t i = 0; i < count; i++) {
+		double v = t->dtype == BM_F32 ? ((const float *)src)[i] : ((const double *)src)[i];
+		if (!isfinite(v) || (t->dtype == BM_F64 && !isfinite((float)v))) {
+			uint64_t at = first + i;
+			return fail_frame(d->name, frame, "x[%" PRIu64 ", %" PRIu64 "] is %s", d->n + at / cols,
+			                  at % cols, isnan(v) ? "NaN" : "infinite");
+		}
 		dst[i] = (float)v;
+	}
+	return 0;
+}
+
+/* Append the rows of the x frame whose header T was just read, its data
+ * read straight into d->x (f32) or through a small buffer (f64): the
+ * frame is never held twice, so loading takes the data's size and little
+ * more. */
+static int add_x_stream(bm_data_t *d, grow_t *g, bm_reader_t *r, const bm_tensor_t *t, uint64_t frame)
+{
+	float *dst = x_room(d, g, t, frame);
+	if (!dst)
+		return -1;
+	uint64_t total = t->dims[0] * (uint64_t)d->d;
+	if (t->dtype == BM_F32) {
+		if (bm_reader_data_part(r, t, dst, total * sizeof(float)) < 0)
+			return -1;
+		return x_store(d, t, frame, dst, dst, 0, total);
+	}
+	enum { CHUNK = 8192 };
+	double buf[CHUNK];
+	for (uint64_t i = 0; i < total; i += CHUNK) {
+		uint64_t n = total - i < CHUNK ? total - i : CHUNK;
+		if (bm_reader_data_part(r, t, buf, n * sizeof(double)) < 0 || x_store(d, t, frame, dst + i, buf, i, n) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -215,6 +261,14 @@ int bm_data_load(bm_data_t *d, const char *path)
 			fail_frame(d->name, frame, "y frame without an x frame before it");
 			goto out;
 		}
+		if (is_x) {
+			if (add_x_stream(d, &g, r, &t, frame) < 0)
+				goto out;
+			xrows = t.dims[0];
+			xframe = frame;
+			expect_y = true;
+			continue;
+		}
 		if (bm_reader_data(r, &t) < 0)
 			goto out;
 		if (is_c) {
@@ -224,12 +278,6 @@ int bm_data_load(bm_data_t *d, const char *path)
 			}
 			if (set_classes(d, &t) < 0)
 				goto out;
-		} else if (is_x) {
-			if (add_x(d, &g, &t, frame) < 0)
-				goto out;
-			xrows = t.dims[0];
-			xframe = frame;
-			expect_y = true;
 		} else {
 			if (add_y(d, &g, &t, frame, xrows) < 0)
 				goto out;
@@ -276,7 +324,23 @@ int bm_data_load_pair(bm_data_t *d, const char *xpath, const char *ypath)
 		bm_seterr("out of memory");
 		goto out;
 	}
-	if (read_first(xpath, "x", &tx) < 0 || add_x(d, &g, &tx, 0) < 0)
+	/* x: the first tensor but a classes frame, its data read straight into d->x */
+	bm_reader_t *r = bm_reader_open(xpath);
+	if (!r)
+		goto out;
+	bm_reader_set_npy_name(r, "x");
+	int h;
+	while ((h = bm_reader_header(r, &tx)) == 1 && strcmp(tx.name, "classes") == 0)
+		if (bm_reader_skip(r, &tx) < 0) {
+			h = -1;
+			break;
+		}
+	if (h == 0)
+		bm_seterr("%s: no tensor in it", bm_reader_name(r));
+	if (h == 1 && add_x_stream(d, &g, r, &tx, 0) < 0)
+		h = -1;
+	bm_reader_close(r);
+	if (h != 1)
 		goto out;
 	free(d->name);
 	if (!(d->name = strdup(ypath))) {

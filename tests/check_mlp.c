@@ -262,6 +262,31 @@ START_TEST(optimizers)
 }
 END_TEST
 
+/* Adam over 8 + 8 + 1 parameters: the vector pass takes the first 16, the
+ * scalar loop the last; the same inputs give the same bytes either way. */
+START_TEST(adam_vector_and_scalar_agree)
+{
+	bm_spec_t s;
+	bm_spec_init(&s);
+	enum { N = 17 };
+	float w[N], g[N];
+	for (int i = 0; i < N; i++) {
+		w[i] = 0.1f * (float)(i % 8) - 0.3f;
+		g[i] = 0.37f * (float)((i * 5) % 8) - 1.1f;
+	}
+	bm_optim_t *o = bm_optim_new(&s, N);
+	for (int step = 0; step < 50; step++) {
+		for (int i = 0; i < N; i++) /* gradients that move, identical in lanes 0, 8 and 16 */
+			g[i] = g[i] * 0.9f + 0.01f * w[i];
+		bm_optim_step(o, w, g, 0.01);
+	}
+	ck_assert_msg(memcmp(&w[0], &w[16], sizeof(float)) == 0 && memcmp(&w[0], &w[8], sizeof(float)) == 0,
+	              "w: %.9g %.9g %.9g", w[0], w[8], w[16]);
+	ck_assert(memcmp(&o->m[0], &o->m[16], sizeof(float)) == 0 && memcmp(&o->v[0], &o->v[16], sizeof(float)) == 0);
+	bm_optim_free(o);
+}
+END_TEST
+
 START_TEST(spec_parsing)
 {
 	bm_spec_t s;
@@ -398,6 +423,7 @@ int main(void)
 	tcase_add_test(tc, kernels_threads_identical);
 	tcase_add_test(tc, loss_values);
 	tcase_add_test(tc, optimizers);
+	tcase_add_test(tc, adam_vector_and_scalar_agree);
 	tcase_add_test(tc, spec_parsing);
 	tcase_add_test(tc, json);
 	tcase_add_test(tc, safetensors_round_trip);

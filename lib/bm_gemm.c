@@ -1,0 +1,469 @@
+/* bm_gemm.c: a blocked, packed SGEMM tuned for the small shapes of MLP
+ * training (batch 32..256, layers of 10..1024), where a BLAS call's fixed
+ * overhead is a large part of the time.
+ *
+ * The classic structure (Goto/BLIS): op(B) is packed into panels of NR
+ * columns, k-major, so the micro-kernel streams it with unit stride and
+ * keeps an MR x NR block of C in registers: 6 x 16 floats = 12 AVX2
+ * registers, plus 2 for B and 1 for a broadcast of A. A is read in place
+ * (its elements are only broadcast, and a broadcast is a load either way);
+ * only a last partial panel of MR rows is packed, zero-padded. Packing B
+ * transposed goes by 4 x 4 blocks transposed in SSE registers. The kernel
+ * is written with GCC vector types and compiled twice (target_clones): for
+ * x86-64-v3 (AVX2 + FMA) and plain x86-64 (SSE2), picked at run time, so
+ * the shipped build needs no -march. There is no AVX-512 variant: the
+ * development machine (AMD EPYC, AVX2+FMA) cannot run one, and untested
+ * code does not ship.
+ *
+ * Which one is used where. Measured single-threaded (best of 3, OpenBLAS
+ * 0.3.21, AMD EPYC with AVX2+FMA, a shared machine whose load made any
+ * single figure uncertain by +-30%), in GFLOP/s, built-in vs OpenBLAS:
+ *  - the batch-32 training products, every transpose: 32x64x784 33-71 vs
+ *    30-72, 32x64x64 33-61 vs 28-33, 32x10x64 12-21 vs 17-31;
+ *  - 256-row forward products (inference): 256x64x784 77 vs 68-80,
+ *    256x64x64 84-89 vs 65, 256x1024x784 73-89 vs 83-88;
+ *  - whole epochs of workloads A and B (bm-train -j 2): the same within
+ *    the noise (0.23-0.43 s both, for A; 0.43-0.57 s, for B).
+ * (Before A was read in place and B's transposed packing was vectorized,
+ * the built-in kernel was at half of OpenBLAS on the batch-32 products.)
+ * So: with a CBLAS (HAVE_CBLAS) bm_sgemm, and so training, goes through
+ * it: no worse here, and a BLAS tuned for other machines (AVX-512, which
+ * this kernel lacks) will be better there. bm-predict asks for the
+ * built-in kernel (bm_sgemm_mt's BUILTIN) because its rows do not depend
+ * on the batch size, at no cost in speed. Without a CBLAS, the built-in
+ * kernel does everything.
+ */
+#include "config.h"
+
+#include "bm_gemm.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_CBLAS
+#include <cblas.h>
+#endif
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
+
+#define MR 6
+#define NR 16
+#define KC 256  /* k-block: an MR x KC panel of A and KC x NR of B stay in L1 */
+#define MC 96   /* rows of A packed at once (L2) */
+#define NC 1024 /* columns of B packed at once (L2/L3) */
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4))); /* unaligned access */
+
+/* Packing buffers (B, and the last partial panel of A), grown once and
+ * kept: no allocation per call. */
+static _Thread_local float *apack, *bpack;
+static _Thread_local size_t apack_cap, bpack_cap;
+
+static float *grow(float **buf, size_t *cap, size_t n)
+{
+	if (n > *cap) {
+		free(*buf);
+		/* 64-byte aligned so the kernel's vector loads are aligned. */
+		if (posix_memalign((void **)buf, 64, n * sizeof(float)) != 0)
+			abort();
+		*cap = n;
+	}
+	return *buf;
+}
+
+/* Pack op(A)[i0.., p0..] (mc x kc) into MR-row panels: panel[k][MR],
+ * zero-padded. Loops run along A's rows in memory, whatever the transpose. */
+static void pack_a(bool trans, const float *A, int lda, int i0, int p0, int mc, int kc, float *dst)
+{
+	for (int ir = 0; ir < mc; ir += MR, dst += MR * kc) {
+		int m = mc - ir < MR ? mc - ir : MR;
+		if (trans) {
+			for (int k = 0; k < kc; k++) {
+				const float *src = A + (size_t)(p0 + k) * lda + i0 + ir;
+				for (int i = 0; i < MR; i++)
+					dst[k * MR + i] = i < m ? src[i] : 0.0f;
+			}
+		} else {
+			for (int i = 0; i < MR; i++) {
+				const float *src = A + (size_t)(i0 + ir + i) * lda + p0;
+				for (int k = 0; k < kc; k++)
+					dst[k * MR + i] = i < m ? src[k] : 0.0f;
+			}
+		}
+	}
+}
+
+/* Pack op(B)[p0.., j0..] (kc x nc) into NR-column panels: panel[k][NR], zero-padded. */
+static void pack_b(bool trans, const float *B, int ldb, int p0, int j0, int kc, int nc, float *dst)
+{
+	for (int jr = 0; jr < nc; jr += NR, dst += NR * kc) {
+		int n = nc - jr < NR ? nc - jr : NR;
+#ifdef __SSE__
+		if (trans && n == NR) {
+			/* 4 x 4 blocks transposed in registers (SSE, every x86-64):
+			 * row-by-row copying with strided stores took a fifth of
+			 * bm-predict's time on 1024-wide layers */
+			int k = 0;
+			for (; k + 4 <= kc; k += 4)
+				for (int j = 0; j < NR; j += 4) {
+					const float *src = B + (size_t)(j0 + jr + j) * ldb + p0 + k;
+					__m128 r0 = _mm_loadu_ps(src), r1 = _mm_loadu_ps(src + ldb);
+					__m128 r2 = _mm_loadu_ps(src + 2 * (size_t)ldb), r3 = _mm_loadu_ps(src + 3 * (size_t)ldb);
+					_MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+					_mm_storeu_ps(dst + (size_t)k * NR + j, r0);
+					_mm_storeu_ps(dst + (size_t)(k + 1) * NR + j, r1);
+					_mm_storeu_ps(dst + (size_t)(k + 2) * NR + j, r2);
+					_mm_storeu_ps(dst + (size_t)(k + 3) * NR + j, r3);
+				}
+			for (; k < kc; k++)
+				for (int j = 0; j < NR; j++)
+					dst[k * NR + j] = B[(size_t)(j0 + jr + j) * ldb + p0 + k];
+			continue;
+		}
+#endif
+		if (!trans && n == NR) {
+			for (int k = 0; k < kc; k++)
+				memcpy(dst + (size_t)k * NR, B + (size_t)(p0 + k) * ldb + j0 + jr, NR * sizeof(float));
+			continue;
+		}
+		if (trans) {
+			for (int j = 0; j < NR; j++) {
+				const float *src = B + (size_t)(j0 + jr + j) * ldb + p0;
+				for (int k = 0; k < kc; k++)
+					dst[k * NR + j] = j < n ? src[k] : 0.0f;
+			}
+		} else {
+			for (int k = 0; k < kc; k++) {
+				const float *src = B + (size_t)(p0 + k) * ldb + j0 + jr;
+				for (int j = 0; j < NR; j++)
+					dst[k * NR + j] = j < n ? src[j] : 0.0f;
+			}
+		}
+	}
+}
+
+/* acc[MR][NR] = sum over k of A(i, k) * b[k][j], for a packed panel of B
+ * and A(i, k) = a[k * ks + i * is]: a packed panel of A (ks = MR, is = 1)
+ * or A in place (a row-major A: ks = 1, is = lda; a transposed one: ks =
+ * lda, is = 1). The broadcasts of A are loads either way, so A needs no
+ * packing but for the last, partial panel (zero-padded). */
+static inline __attribute__((always_inline)) void kernel(int kc, const float *restrict a, size_t ks, size_t is,
+							 const float *restrict b, v8 acc[MR][2])
+{
+	v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+	v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+	const size_t o1 = is, o2 = 2 * is, o3 = 3 * is, o4 = 4 * is, o5 = 5 * is;
+	for (int k = 0; k < kc; k++) {
+		v8 b0 = *(const v8 *)b, b1 = *(const v8 *)(b + 8);
+#define ROW(off, lo, hi)                                            \
+	{                                                           \
+		float s = a[off];                                   \
+		v8 ai = {s, s, s, s, s, s, s, s}; /* a broadcast */ \
+		lo += ai * b0;                                      \
+		hi += ai * b1;                                      \
+	}
+		ROW(0, c00, c01) ROW(o1, c10, c11) ROW(o2, c20, c21)
+		ROW(o3, c30, c31) ROW(o4, c40, c41) ROW(o5, c50, c51)
+#undef ROW
+		a += ks;
+		b += NR;
+	}
+	acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
+	acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
+	acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
+}
+
+/* Every MR x NR block of C for one block of A (mc x kc, in place: A(i, k)
+ * = a[k * ks + i * is]; its last panel, when partial, packed in EDGE) and
+ * a packed block of B (kc x nc): C = alpha*AB + (first ? beta*C : C).
+ * Compiled for AVX2+FMA and for plain x86-64; the loader picks one. Every
+ * element gets the same operations in the same order wherever it lies. */
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+static void macro_kernel(int mc, int nc, int kc, const float *a, size_t ks, size_t is, const float *edge,
+			 const float *bp, float *C, int ldc, float alpha, float beta, bool first)
+{
+	v8 acc[MR][2];
+	v8 va = {alpha, alpha, alpha, alpha, alpha, alpha, alpha, alpha};
+	v8 vb = {beta, beta, beta, beta, beta, beta, beta, beta};
+	for (int jr = 0; jr < nc; jr += NR)
+		for (int ir = 0; ir < mc; ir += MR) {
+			if (ir + MR <= mc)
+				kernel(kc, a + (size_t)ir * is, ks, is, bp + (size_t)jr * kc, acc);
+			else
+				kernel(kc, edge, MR, 1, bp + (size_t)jr * kc, acc);
+			int m = mc - ir < MR ? mc - ir : MR, n = nc - jr < NR ? nc - jr : NR;
+			float *c = C + (size_t)ir * ldc + jr;
+			if (n == NR) {
+				for (int i = 0; i < m; i++) {
+					v8u *row = (v8u *)(c + (size_t)i * ldc);
+					for (int h = 0; h < 2; h++) {
+						v8 x = va * acc[i][h];
+						if (!first || beta == 1.0f)
+							x += row[h];
+						else if (beta != 0.0f)
+							x += vb * row[h];
+						row[h] = x;
+					}
+				}
+			} else {
+				for (int i = 0; i < m; i++)
+					for (int j = 0; j < n; j++) {
+						float x = alpha * acc[i][j / 8][j % 8], *y = c + (size_t)i * ldc + j;
+						*y = !first || beta == 1.0f ? x + *y : beta == 0.0f ? x : x + beta * *y;
+					}
+			}
+		}
+}
+
+void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		      const float *B, int ldb, float beta, float *C, int ldc)
+{
+	if (M <= 0 || N <= 0)
+		return;
+	if (K <= 0 || alpha == 0.0f) {
+		for (int i = 0; i < M; i++)
+			for (int j = 0; j < N; j++)
+				C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j];
+		return;
+	}
+	for (int j0 = 0; j0 < N; j0 += NC) {
+		int nc = N - j0 < NC ? N - j0 : NC;
+		int ncp = (nc + NR - 1) / NR * NR;
+		for (int p0 = 0; p0 < K; p0 += KC) {
+			int kc = K - p0 < KC ? K - p0 : KC;
+			float *bp = grow(&bpack, &bpack_cap, (size_t)ncp * kc);
+			pack_b(transb, B, ldb, p0, j0, kc, nc, bp);
+			for (int i0 = 0; i0 < M; i0 += MC) {
+				int mc = M - i0 < MC ? M - i0 : MC;
+				int full = mc / MR * MR; /* rows in whole panels */
+				float *edge = NULL;
+				if (full < mc) {
+					edge = grow(&apack, &apack_cap, (size_t)MR * kc);
+					pack_a(transa, A, lda, i0 + full, p0, mc - full, kc, edge);
+				}
+				const float *a = transa ? A + (size_t)p0 * lda + i0 : A + (size_t)i0 * lda + p0;
+				macro_kernel(mc, nc, kc, a, transa ? (size_t)lda : 1, transa ? 1 : (size_t)lda, edge, bp,
+					     C + (size_t)i0 * ldc + j0, ldc, alpha, beta, p0 == 0);
+			}
+		}
+	}
+}
+
+void bm_sgemm_ref(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		  const float *B, int ldb, float beta, float *C, int ldc)
+{
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
+			double s = 0;
+			for (int k = 0; k < K; k++)
+				s += (double)(transa ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]) *
+				     (transb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j]);
+			float *c = &C[(size_t)i * ldc + j];
+			*c = (float)(alpha * s + (beta == 0.0f ? 0.0 : (double)beta * *c));
+		}
+}
+
+/* ---- dispatch and threads ---- */
+
+const char *bm_gemm_backend(void)
+{
+#ifdef HAVE_CBLAS
+	return "cblas";
+#else
+	return "builtin";
+#endif
+}
+
+#ifdef HAVE_CBLAS
+static void blas_single_thread(void)
+{
+#ifdef OPENBLAS_VERSION
+	/* bm's own threads split the work (bm_sgemm_mt); OpenBLAS threads on
+	 * top would oversubscribe the cores, and their split could depend on
+	 * the machine's core count. */
+	static int done;
+	if (!done) {
+		openblas_set_num_threads(1);
+		done = 1;
+	}
+#endif
+}
+#endif
+
+void bm_sgemm(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+	      const float *B, int ldb, float beta, float *C, int ldc)
+{
+#ifdef HAVE_CBLAS
+	if (M <= 0 || N <= 0)
+		return;
+	blas_single_thread();
+	cblas_sgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans, transb ? CblasTrans : CblasNoTrans, M, N, K,
+		    alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+	bm_sgemm_builtin(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
+/* Chunks: a product of fewer than CHUNK_MIN_WORK multiply-adds is one
+ * chunk (waking a thread costs some microseconds, far more on a loaded
+ * machine); else up to MAX_CHUNKS chunks of at least CHUNK_MIN_COLS columns
+ * and CHUNK_MIN_WORK work each. Every chunk packs the whole of op(A) again,
+ * so more chunks cost memory traffic: 4 keep that under a few percent on
+ * the 256 x 1024 x 1024 products and still feed 2-4 cores. */
+#define CHUNK_MIN_WORK (1L << 23)
+#define CHUNK_MIN_COLS 128
+#define MAX_CHUNKS 4
+#define ROWS_MIN 48 /* rows of a chunk split by rows (the built-in kernel only) */
+
+int bm_sgemm_chunks(int M, int N, int K)
+{
+	double work = (double)M * N * K;
+	if (work < 2.0 * CHUNK_MIN_WORK || N < 2 * CHUNK_MIN_COLS)
+		return 1;
+	int n = N / CHUNK_MIN_COLS;
+	if (n > MAX_CHUNKS)
+		n = MAX_CHUNKS;
+	while (n > 1 && work / n < CHUNK_MIN_WORK)
+		n--;
+	return n;
+}
+
+/* ---- a small thread pool ----
+ *
+ * Threads that sleep on a condition variable between products, instead of
+ * OpenMP's, which spin while they wait: on a machine busy with other work
+ * the spinning took a core from the thread doing the serial parts of a
+ * step (measured: -j 2 slower than -j 1 by 40% with libgomp's default
+ * policy, as fast with OMP_WAIT_POLICY=passive). The chunks of a product
+ * are taken in any order by any thread; each is computed the same way
+ * whoever takes it. */
+
+#define MAX_THREADS 64
+
+typedef struct {
+	bool transa, transb, builtin, by_rows;
+	int M, N, K, lda, ldb, ldc, chunks, width; /* width: columns (or rows) of a chunk */
+	float alpha, beta;
+	const float *A, *B;
+	float *C;
+} job_t;
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t wake, done;
+	int started;      /* worker threads running */
+	unsigned long gen; /* job number */
+	int want;         /* workers asked to take part in this job */
+	int busy;         /* of those, not finished yet */
+	int next;         /* next chunk to take */
+	job_t job;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, {0}};
+
+static void run_chunk(const job_t *j, int c)
+{
+	if (j->by_rows) {
+		int i0 = c * j->width, m = j->M - i0 < j->width ? j->M - i0 : j->width;
+		if (m <= 0)
+			return;
+		const float *a = j->transa ? j->A + i0 : j->A + (size_t)i0 * j->lda;
+		bm_sgemm_builtin(j->transa, j->transb, m, j->N, j->K, j->alpha, a, j->lda, j->B, j->ldb, j->beta,
+				 j->C + (size_t)i0 * j->ldc, j->ldc);
+		return;
+	}
+	int j0 = c * j->width, n = j->N - j0 < j->width ? j->N - j0 : j->width;
+	if (n <= 0)
+		return;
+	const float *b = j->transb ? j->B + (size_t)j0 * j->ldb : j->B + j0;
+	(j->builtin ? bm_sgemm_builtin : bm_sgemm)(j->transa, j->transb, j->M, n, j->K, j->alpha, j->A, j->lda, b,
+						   j->ldb, j->beta, j->C + j0, j->ldc);
+}
+
+/* Take chunks of the current job until none is left (pool.mu held on entry and exit). */
+static void take_chunks(void)
+{
+	for (;;) {
+		int c = pool.next;
+		if (c >= pool.job.chunks)
+			return;
+		pool.next++;
+		job_t j = pool.job;
+		pthread_mutex_unlock(&pool.mu);
+		run_chunk(&j, c);
+		pthread_mutex_lock(&pool.mu);
+	}
+}
+
+static void *worker(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	unsigned long seen = 0;
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		while (pool.gen == seen || id >= pool.want) {
+			seen = pool.gen;
+			pthread_cond_wait(&pool.wake, &pool.mu);
+		}
+		seen = pool.gen;
+		take_chunks();
+		if (--pool.busy == 0)
+			pthread_cond_signal(&pool.done);
+	}
+	return NULL;
+}
+
+void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		 const float *B, int ldb, float beta, float *C, int ldc, int threads, bool builtin)
+{
+	int chunks = bm_sgemm_chunks(M, N, K);
+	job_t j = {transa, transb, builtin, false, M, N, K, lda, ldb, ldc, chunks, 0, alpha, beta, A, B, C};
+	/* chunk widths: multiples of 16 (the kernel's NR), the last one shorter */
+	j.width = ((N + chunks - 1) / chunks + 15) / 16 * 16;
+	if (builtin && threads > 1 && (double)M * N * K >= 2.0 * CHUNK_MIN_WORK / 4 && M >= 2 * ROWS_MIN) {
+		/* The built-in kernel's rows do not depend on the split: split
+		 * the rows, as many chunks as threads (the narrow products of
+		 * inference, 64 or 10 columns, do not split by columns). */
+		j.by_rows = true;
+		j.chunks = threads < M / ROWS_MIN ? threads : M / ROWS_MIN;
+		j.width = ((M + j.chunks - 1) / j.chunks + MR - 1) / MR * MR;
+		chunks = j.chunks;
+	}
+	int helpers = (threads < chunks ? threads : chunks) - 1;
+	if (helpers > MAX_THREADS)
+		helpers = MAX_THREADS;
+#ifdef HAVE_CBLAS
+	blas_single_thread(); /* before any helper calls it */
+#endif
+	if (helpers <= 0) {
+		for (int c = 0; c < chunks; c++)
+			run_chunk(&j, c);
+		return;
+	}
+	pthread_mutex_lock(&pool.mu);
+	while (pool.started < helpers) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		int rc = pthread_create(&t, &attr, worker, (void *)(intptr_t)pool.started);
+		pthread_attr_destroy(&attr);
+		if (rc != 0)
+			break; /* fewer helpers: the same results, later */
+		pool.started++;
+	}
+	if (helpers > pool.started)
+		helpers = pool.started;
+	pool.job = j;
+	pool.next = 0;
+	pool.want = helpers;
+	pool.busy = helpers;
+	pool.gen++;
+	pthread_cond_broadcast(&pool.wake);
+	take_chunks();
+	while (pool.busy > 0)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+}

@@ -1,0 +1,52 @@
+/* bm_gemm.h: single-precision matrix products for the MLP.
+ *
+ * Row-major, as cblas_sgemm with CblasRowMajor:
+ *   C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C
+ * where op(X) is X or its transpose. With beta == 0, C is not read (NaN in
+ * C does not leak in).
+ *
+ * bm_sgemm runs on the calling thread: through CBLAS when configure found
+ * one (HAVE_CBLAS; it is faster on every MLP shape measured, see
+ * bm_gemm.c), else through the built-in packed kernel bm_sgemm_builtin.
+ *
+ * bm_sgemm_mt splits the columns of C into chunks whose number and width
+ * depend on the shape only (never on THREADS), and computes them on up to
+ * THREADS threads, each chunk with one bm_sgemm call. Every element of C
+ * is therefore summed over k by the same code in the same order for any
+ * THREADS: results are byte-identical for any -j. BUILTIN: use the
+ * built-in kernel even when CBLAS is there. The threads are a pool of
+ * sleeping workers shared by the process: one bm_sgemm_mt at a time.
+ *
+ * The built-in kernel computes every element of C the same way wherever it
+ * lies in C (edges are zero-padded, k is blocked the same for all), so a
+ * row of C depends on nothing but the matching row of op(A): bm-predict
+ * uses it so that a row's output does not depend on the batch size. BLAS
+ * libraries give no such promise (OpenBLAS's edge kernels sum differently).
+ */
+#ifndef BM_GEMM_H
+#define BM_GEMM_H
+
+#include <stdbool.h>
+
+void bm_sgemm(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+	      const float *B, int ldb, float beta, float *C, int ldc);
+
+void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		 const float *B, int ldb, float beta, float *C, int ldc, int threads, bool builtin);
+
+/* The built-in packed kernel (AVX2+FMA or SSE2, chosen at run time). */
+void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		      const float *B, int ldb, float beta, float *C, int ldc);
+
+/* The same product with the plain triple loop (double accumulators): the
+ * reference the tests and benchmarks compare against. */
+void bm_sgemm_ref(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		  const float *B, int ldb, float beta, float *C, int ldc);
+
+/* Chunks bm_sgemm_mt splits an M x N x K product into (for tests). */
+int bm_sgemm_chunks(int M, int N, int K);
+
+/* "cblas" or "builtin": what bm_sgemm uses. */
+const char *bm_gemm_backend(void);
+
+#endif

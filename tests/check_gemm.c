@@ -1,0 +1,155 @@
+/* Unit tests of bm_gemm: every transpose, edge sizes, alpha/beta, against the triple loop. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bm_gemm.h"
+
+static float *random_matrix(size_t n, unsigned *seed)
+{
+	float *m = malloc(n * sizeof *m);
+	for (size_t i = 0; i < n; i++)
+		m[i] = (float)(rand_r(seed) % 2001 - 1000) / 1000.0f;
+	return m;
+}
+
+typedef void gemm_fn(bool, bool, int, int, int, float, const float *, int, const float *, int, float, float *, int);
+
+/* bm_sgemm_mt on 2 threads (the function type of the others). */
+static void sgemm_mt2(bool ta, bool tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+		      int ldb, float beta, float *C, int ldc)
+{
+	bm_sgemm_mt(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 2, false);
+}
+
+static gemm_fn *const fns[] = {bm_sgemm, bm_sgemm_builtin, sgemm_mt2};
+
+/* Compare a product (FN) with the reference on one case; leading dimensions padded to catch stride bugs. */
+static void fn_case(gemm_fn *fn, bool ta, bool tb, int M, int N, int K, float alpha, float beta)
+{
+	unsigned seed = (unsigned)(M * 131 + N * 17 + K);
+	int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 7;
+	float *A = random_matrix((size_t)(ta ? K : M) * lda, &seed);
+	float *B = random_matrix((size_t)(tb ? N : K) * ldb, &seed);
+	float *C = random_matrix((size_t)M * ldc, &seed);
+	float *R = malloc((size_t)M * ldc * sizeof *R);
+	for (size_t i = 0; i < (size_t)M * ldc; i++)
+		R[i] = C[i];
+	if (beta == 0.0f)
+		for (int i = 0; i < M; i++)
+			C[(size_t)i * ldc] = NAN; /* must not leak through beta = 0 */
+	fn(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	bm_sgemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, R, ldc);
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < ldc; j++) {
+			float got = C[(size_t)i * ldc + j], want = R[(size_t)i * ldc + j];
+			if (j >= N) /* past N: untouched */
+				ck_assert_msg(got == want || (isnan(got) && j == 0), "wrote past N");
+			else
+				ck_assert_msg(fabsf(got - want) <= 1e-5f * (1 + fabsf(want)) * sqrtf((float)K),
+					      "ta=%d tb=%d %dx%dx%d C[%d][%d]=%g want %g", ta, tb, M, N, K, i, j, got,
+					      want);
+		}
+	free(A);
+	free(B);
+	free(C);
+	free(R);
+}
+
+static void one_case(bool ta, bool tb, int M, int N, int K, float alpha, float beta)
+{
+	for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++)
+		fn_case(fns[f], ta, tb, M, N, K, alpha, beta);
+}
+
+START_TEST(all_transposes_and_edges)
+{
+	static const int sizes[][3] = {{1, 1, 1},    {5, 7, 3},     {6, 16, 8},  {7, 17, 9},     {32, 64, 100},
+				       {32, 10, 64}, {97, 33, 300}, {13, 1030, 5}, {200, 40, 513}};
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (int t = 0; t < 4; t++)
+			one_case(t & 1, t & 2, sizes[s][0], sizes[s][1], sizes[s][2], 1.0f, 0.0f);
+}
+END_TEST
+
+START_TEST(alpha_and_beta)
+{
+	one_case(false, true, 33, 20, 70, 0.5f, 1.0f);
+	one_case(true, false, 33, 20, 300, -2.0f, 0.25f);
+	one_case(false, false, 8, 8, 8, 1.0f, 1.0f);
+}
+END_TEST
+
+/* bm_sgemm_mt: the same bytes for any number of threads, on shapes that split into chunks. */
+START_TEST(threads_do_not_change_results)
+{
+	static const int sizes[][3] = {{256, 1024, 784}, {64, 784, 256}, {256, 200, 300}, {1024, 10, 1024}};
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (int t = 0; t < 4; t++) {
+			bool ta = t & 1, tb = t & 2;
+			int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
+			unsigned seed = 7;
+			float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
+			float *C1 = malloc((size_t)M * N * sizeof(float)), *C = malloc((size_t)M * N * sizeof(float));
+			bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C1, N, 1, false);
+			for (int nt = 2; nt <= 5; nt++) {
+				bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N, nt, false);
+				ck_assert_msg(memcmp(C, C1, (size_t)M * N * sizeof(float)) == 0,
+					      "%dx%dx%d ta=%d tb=%d: %d threads differ from 1", M, N, K, ta, tb, nt);
+			}
+			free(A);
+			free(B);
+			free(C);
+			free(C1);
+		}
+	ck_assert_int_gt(bm_sgemm_chunks(256, 1024, 784), 1);
+	ck_assert_int_eq(bm_sgemm_chunks(32, 64, 100), 1);
+}
+END_TEST
+
+/* The built-in kernel: a row of C depends only on its row of op(A), not on M or the split. */
+START_TEST(builtin_rows_do_not_depend_on_m)
+{
+	for (int t = 0; t < 4; t++) {
+		bool ta = t & 1, tb = t & 2;
+		int M = 197, N = 300, K = 700; /* split by rows on 2 and 3 threads */
+		unsigned seed = 11;
+		float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
+		float *C = malloc((size_t)M * N * sizeof(float)), *R = malloc((size_t)N * sizeof(float));
+		float *a1 = malloc((size_t)K * sizeof(float));
+		bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N, 2 + t % 2, true);
+		for (int i = 0; i < M; i++) {
+			for (int k = 0; k < K; k++)
+				a1[k] = ta ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
+			bm_sgemm_builtin(ta, tb, 1, N, K, 1.0f, a1, ta ? 1 : K, B, tb ? K : N, 0.0f, R, N);
+			ck_assert_msg(memcmp(R, C + (size_t)i * N, (size_t)N * sizeof(float)) == 0, "row %d ta=%d tb=%d",
+				      i, ta, tb);
+		}
+		free(A);
+		free(B);
+		free(C);
+		free(R);
+		free(a1);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gemm");
+	TCase *tc = tcase_create("gemm");
+	tcase_add_test(tc, all_transposes_and_edges);
+	tcase_add_test(tc, alpha_and_beta);
+	tcase_add_test(tc, threads_do_not_change_results);
+	tcase_add_test(tc, builtin_rows_do_not_depend_on_m);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
