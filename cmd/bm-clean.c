@@ -55,8 +55,12 @@ static void usage(void)
 	       "      --test-out FILE    where the test rows go\n"
 	       "      --stratify         keep the class proportions of --label in both parts\n"
 	       "      --seed N           random seed of --split [0]\n"
-	       "  -j, --threads N        threads: 2 or more decompresses and splits gzip input\n"
-	       "                         in a second thread [all online cores]\n"
+	       "  -j, --threads N        threads: gzip input is decompressed and split in a\n"
+	       "                         second thread; --tensor reads a plain file in N parts\n"
+	       "                         [all online cores]\n"
+	       "  -q, --quiet            no progress lines\n"
+	       "      --progress         rows read so far, on stderr, even when it is not a\n"
+	       "                         terminal\n"
 	       "  -h, --help             show this help and exit\n"
 	       "  -V, --version          show the version and exit\n"
 	       "\n"
@@ -71,7 +75,7 @@ int main(int argc, char **argv)
 		O_NOHEADER = 256, O_COMMENT, O_NAVALUES, O_NODEFNA, O_RAGGED, O_COLUMNS, O_DROP, O_DROPNA,
 		O_SUBSET, O_THRESH, O_FFILL, O_BFILL, O_FILLNA, O_DEDUP, O_REPORT, O_TENSOR, O_LABEL,
 		O_REGRESSION, O_ONEHOT, O_COERCE, O_STANDARDIZE, O_MINMAX, O_SAVESTATS, O_LOADSTATS,
-		O_SPLIT, O_TESTOUT, O_STRATIFY, O_SEED,
+		O_SPLIT, O_TESTOUT, O_STRATIFY, O_SEED, O_PROGRESS,
 	};
 	static const struct option longopts[] = {
 		{"delimiter", required_argument, NULL, 'd'},
@@ -106,6 +110,8 @@ int main(int argc, char **argv)
 		{"stratify", no_argument, NULL, O_STRATIFY},
 		{"seed", required_argument, NULL, O_SEED},
 		{"threads", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"progress", no_argument, NULL, O_PROGRESS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -117,8 +123,9 @@ int main(int argc, char **argv)
 	if (!fills)
 		bm_die("out of memory");
 	o.fillna = fills;
-	int c;
-	while ((c = getopt_long(argc, argv, "d:o:zj:hV", longopts, NULL)) != -1) {
+	int c, quiet = 0, progress = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:o:zj:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (strcmp(optarg, "\\t") == 0 || strcmp(optarg, "tab") == 0)
@@ -180,6 +187,8 @@ int main(int argc, char **argv)
 		case O_STRATIFY: o.stratify = true; break;
 		case O_SEED: o.seed = (uint64_t)bm_opt_int(optarg, "--seed", 0, INT64_MAX); break;
 		case 'j': o.threads = bm_opt_threads(optarg); break;
+		case 'q': quiet = 1; break;
+		case O_PROGRESS: progress = 1; break;
 		case 'h':
 			usage();
 			free(fills);
@@ -188,9 +197,10 @@ int main(int argc, char **argv)
 			bm_print_version();
 			free(fills);
 			return bm_cli_exit(BM_EXIT_OK);
-		default: bm_usage_error("bad option");
+		default: bm_bad_option(c, argv);
 		}
 	}
+	o.progress = bm_progress_wanted(progress, quiet);
 	bm_clean_check_opts(&o);
 	int status = bm_clean_run(&o, argv + optind, argc - optind);
 	free(fills);

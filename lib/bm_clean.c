@@ -1,112 +1,30 @@
 /* bm_clean.c: the bm-clean engine (see bm_clean.h and bm-clean(1)). */
 #include "config.h"
 
-#include "bm_clean.h"
+#include "bm_clean_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bm_cli.h"
 #include "bm_csv.h"
 #include "bm_io.h"
+#include "bm_strmap.h"
+#include "bm_spool.h"
 #include "bm_stream.h"
+#include "bm_values.h"
 
-/* ---- small helpers ---- */
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static char *xmemdup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
-/* A growing byte buffer. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-} sbuf_t;
-
-static void sb_reserve(sbuf_t *b, size_t n)
-{
-	if (b->len + n <= b->cap)
-		return;
-	size_t c = b->cap ? b->cap : 64;
-	while (c < b->len + n)
-		c *= 2;
-	b->s = xrealloc(b->s, c);
-	b->cap = c;
-}
-
-static void sb_add(sbuf_t *b, const char *s, size_t n)
-{
-	if (!n)
-		return;
-	sb_reserve(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-}
-
-static void sb_set(sbuf_t *b, const char *s, size_t n)
-{
-	sb_reserve(b, 1); /* never NULL, even empty */
-	b->len = 0;
-	sb_add(b, s, n);
-}
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ULL;
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ULL;
-	x ^= x >> 32;
-	return x;
-}
-
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
-{
-	const unsigned char *s = p;
-	uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL);
-	while (n >= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = mix64(h ^ w) + 0x9E3779B97F4A7C15ULL;
-		s += 8;
-		n -= 8;
-	}
-	uint64_t w = 0;
-	memcpy(&w, s, n);
-	return mix64(h ^ w ^ ((uint64_t)n << 59));
-}
+const char *const bm_clean_fill_kind_name[] = {"none", "constant", "mean", "median", "mode"};
 
 /* splitmix64: the split's random numbers. */
 static uint64_t rng_next(uint64_t *s)
@@ -132,392 +50,6 @@ static uint64_t rng_below(uint64_t *s, uint64_t n)
 	while (r >= lim);
 	return r % n;
 }
-
-/* An anonymous temporary file in $TMPDIR (or /tmp), gone when closed. */
-static FILE *tmp_file(void)
-{
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	size_t n = strlen(dir) + 32;
-	char *path = xmalloc(n);
-	snprintf(path, n, "%s/bm-clean.XXXXXX", dir);
-	int fd = mkstemp(path);
-	if (fd < 0)
-		bm_die("cannot create a temporary file in %s: %s", dir, strerror(errno));
-	unlink(path);
-	free(path);
-	FILE *f = fdopen(fd, "w+");
-	if (!f)
-		bm_die("cannot open a temporary file: %s", strerror(errno));
-	return f;
-}
-
-/* ---- a string map: distinct values with a count and an id ---- */
-
-typedef struct {
-	char *key;
-	size_t len;
-	uint64_t hash, count;
-	int64_t id;
-} sment_t;
-
-typedef struct {
-	sment_t *e;
-	size_t n, cap;
-	int64_t *slot; /* -1 or an index into e */
-	size_t nslot;
-} strmap_t;
-
-static void sm_rehash(strmap_t *m, size_t nslot)
-{
-	free(m->slot);
-	m->slot = xmalloc(nslot * sizeof *m->slot);
-	for (size_t i = 0; i < nslot; i++)
-		m->slot[i] = -1;
-	m->nslot = nslot;
-	for (size_t i = 0; i < m->n; i++) {
-		size_t k = m->e[i].hash & (nslot - 1);
-		while (m->slot[k] >= 0)
-			k = (k + 1) & (nslot - 1);
-		m->slot[k] = (int64_t)i;
-	}
-}
-
-/* The entry for S, added with count 0 when INSERT; -1 when absent. */
-static int64_t sm_get(strmap_t *m, const char *s, size_t len, bool insert)
-{
-	if (!m->nslot) {
-		if (!insert)
-			return -1;
-		sm_rehash(m, 16);
-	}
-	uint64_t h = hash_bytes(s, len, 7);
-	size_t k = h & (m->nslot - 1);
-	for (;;) {
-		int64_t i = m->slot[k];
-		if (i < 0)
-			break;
-		sment_t *e = &m->e[i];
-		if (e->hash == h && e->len == len && memcmp(e->key, s, len) == 0)
-			return i;
-		k = (k + 1) & (m->nslot - 1);
-	}
-	if (!insert)
-		return -1;
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 16;
-		m->e = xrealloc(m->e, m->cap * sizeof *m->e);
-	}
-	int64_t i = (int64_t)m->n++;
-	m->e[i] = (sment_t){xmemdup(s, len), len, h, 0, i};
-	m->slot[k] = i;
-	if (2 * m->n > m->nslot)
-		sm_rehash(m, 2 * m->nslot);
-	return i;
-}
-
-static void sm_free(strmap_t *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->e[i].key);
-	free(m->e);
-	free(m->slot);
-	memset(m, 0, sizeof *m);
-}
-
-/* ---- numbers ---- */
-
-static const double pow10tab[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-	return (unsigned char)(c - '0') < 10;
-}
-
-bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral)
-{
-	const char *p = s, *e = s + len;
-	if (p < e && is_blank(*p))
-		while (p < e && is_blank(*p))
-			p++;
-	if (e > p && is_blank(e[-1]))
-		while (e > p && is_blank(e[-1]))
-			e--;
-	if (p == e)
-		return false;
-	const char *start = p;
-	bool neg = false;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (p < e && (*p == 'i' || *p == 'I')) {
-		size_t rest = (size_t)(e - p);
-		if ((rest == 3 && strncasecmp(p, "inf", 3) == 0) || (rest == 8 && strncasecmp(p, "infinity", 8) == 0)) {
-			*v = neg ? -INFINITY : INFINITY;
-			if (integral)
-				*integral = false;
-			return true;
-		}
-		return false;
-	}
-	uint64_t m = 0;
-	const char *d0 = p;
-	while (p < e && is_digit(*p))
-		m = m * 10 + (uint64_t)(*p++ - '0');
-	size_t nint = (size_t)(p - d0), nfrac = 0;
-	bool point = false, expo = false;
-	if (p < e && *p == '.') {
-		point = true;
-		const char *f0 = ++p;
-		while (p < e && is_digit(*p))
-			m = m * 10 + (uint64_t)(*p++ - '0');
-		nfrac = (size_t)(p - f0);
-	}
-	if (nint + nfrac == 0)
-		return false;
-	long x = 0;
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		expo = true;
-		p++;
-		bool eneg = false;
-		if (p < e && (*p == '+' || *p == '-'))
-			eneg = *p++ == '-';
-		if (p == e || !is_digit(*p))
-			return false;
-		while (p < e && is_digit(*p)) {
-			if (x < 100000)
-				x = x * 10 + (*p - '0');
-			p++;
-		}
-		if (eneg)
-			x = -x;
-	}
-	if (p != e)
-		return false;
-	if (integral)
-		*integral = !point && !expo;
-	long exp10 = x - (long)nfrac;
-	if (nint + nfrac <= 19 && m < (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
-		double d = (double)m;
-		d = exp10 < 0 ? d / pow10tab[-exp10] : d * pow10tab[exp10];
-		*v = neg ? -d : d;
-		return true;
-	}
-	/* the slow, exact path */
-	char tmp[128], *b = tmp;
-	size_t n = (size_t)(e - start);
-	if (n >= sizeof tmp)
-		b = xmalloc(n + 1);
-	memcpy(b, start, n);
-	b[n] = '\0';
-	*v = strtod(b, NULL);
-	if (b != tmp)
-		free(b);
-	return true;
-}
-
-int bm_clean_fmt_double(char *buf, size_t size, double v)
-{
-	int n = 0;
-	if (isnan(v))
-		return snprintf(buf, size, "nan");
-	if (isinf(v))
-		return snprintf(buf, size, v < 0 ? "-inf" : "inf");
-	if (v == floor(v) && fabs(v) < 1e16)
-		return snprintf(buf, size, "%.0f", v == 0 ? 0.0 : v);
-	for (int prec = 1; prec <= 17; prec++) {
-		n = snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return n;
-}
-
-/* ---- missing values ---- */
-
-static const char *const default_na[] = {
-	"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-	"<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null",
-};
-#define NDEFAULT_NA (sizeof default_na / sizeof default_na[0])
-
-bool bm_clean_default_na(const char *s, size_t len)
-{
-	if (len == 0)
-		return true;
-	for (size_t i = 0; i < NDEFAULT_NA; i++)
-		if (strlen(default_na[i]) == len && memcmp(default_na[i], s, len) == 0)
-			return true;
-	return false;
-}
-
-typedef struct {
-	char **s;
-	size_t *len;
-	size_t n;
-	bool empty;  /* the empty field is missing */
-	size_t maxlen;
-	unsigned char first[256];
-} naset_t;
-
-static void na_add(naset_t *na, const char *s)
-{
-	size_t len = strlen(s);
-	if (len == 0) {
-		na->empty = true;
-		return;
-	}
-	na->s = xrealloc(na->s, (na->n + 1) * sizeof *na->s);
-	na->len = xrealloc(na->len, (na->n + 1) * sizeof *na->len);
-	na->s[na->n] = xmemdup(s, len);
-	na->len[na->n++] = len;
-	if (len > na->maxlen)
-		na->maxlen = len;
-	na->first[(unsigned char)s[0]] = 1;
-}
-
-static inline bool na_is(const naset_t *na, const char *s, size_t len)
-{
-	if (len == 0)
-		return na->empty;
-	if (len > na->maxlen || !na->first[(unsigned char)s[0]])
-		return false;
-	for (size_t i = 0; i < na->n; i++)
-		if (na->len[i] == len && memcmp(na->s[i], s, len) == 0)
-			return true;
-	return false;
-}
-
-/* ---- columns, cells, the context ---- */
-
-enum { FILL_NONE, FILL_CONST, FILL_MEAN, FILL_MEDIAN, FILL_MODE };
-static const char *const fill_kind_name[] = {"none", "constant", "mean", "median", "mode"};
-enum { T_UNDECIDED, T_NUMERIC, T_ONEHOT, T_LABEL };
-enum { R_NONE, R_INT, R_FLOAT, R_STRING };
-
-typedef struct {
-	char *name;       /* as pandas names it (dupes mangled, blanks "Unnamed: i") */
-	size_t in;        /* index of the input field */
-	bool subset;      /* dropna/dedup look at it */
-	/* fill */
-	int fill;         /* FILL_* */
-	char *fillv;      /* resolved fill text (constant, or the statistic) */
-	size_t filllen;
-	char *statfill[5]; /* loaded or computed mean/median/mode texts */
-	/* ffill, bfill */
-	sbuf_t last;
-	bool has_last;
-	double last_num;
-	uint64_t *brow;   /* bfill: rows (after dropna) whose value fills the run before */
-	size_t *boff, *blen, bn, bcap, bptr;
-	sbuf_t bvals;
-	uint64_t pending;
-	/* pass 1, before filling: for mean/median/mode */
-	uint64_t cnt;
-	double sum, comp;
-	bool all_num;
-	double *vals;
-	size_t nvals, capvals;
-	strmap_t mode;
-	/* pass 1, after filling: scaling statistics */
-	double wn, k, s1, s2, mn, mx;
-	bool kset;
-	uint64_t unresolved;
-	double mean, std, min, max;
-	/* tensor */
-	int type;         /* T_* */
-	strmap_t cats;    /* categories (one-hot) or classes (label), ids sorted */
-	bool cats_numeric;
-	size_t xoff;      /* first x column */
-	/* report */
-	uint64_t missing, filled;
-	int rtype;
-} col_t;
-
-typedef struct {
-	const char *v;
-	size_t len;
-	const bm_csv_field_t *f; /* NULL when padded or filled */
-	bool na, filled, num_ok;
-	double num;
-} cell_t;
-
-typedef struct {
-	float *x;
-	void *y;
-	size_t rows;
-	bm_out_t *out;
-	uint64_t written;
-	/* stratified split */
-} dest_t;
-
-typedef struct {
-	const bm_clean_opts_t *o;
-	bm_csv_opts_t csv;
-	naset_t na;
-	/* inputs */
-	char **files;
-	int nfiles;
-	int spool_fd;          /* decompressed standard input, or -1 */
-	bool twopass;
-	/* schema */
-	bool ready;
-	size_t nin;            /* fields of the header */
-	char **hnames;         /* pandas names of the input columns */
-	char **hraw;           /* header fields as in the input (for the output) */
-	size_t *hrawlen;
-	sbuf_t hdr_line;       /* the header line to write */
-	char *first_file;
-	size_t nsel;
-	col_t *c;
-	cell_t *cells;
-	bool identity;
-	int label;             /* index into c, or -1 */
-	size_t nnum, *num;     /* numeric features */
-	size_t noh, *oh;       /* one-hot features */
-	size_t d;              /* x columns */
-	int scale;
-	bool stats_loaded;
-	bool num_stats;        /* pass 1 gathers scaling statistics */
-	bool fast;             /* --tensor in one pass: rows spooled as numbers */
-	/* the fast path's rows: per row, the dest and each column, in slots of
-	 * SW bytes (4: f32 and u32 ids, 8 when scaling needs the doubles);
-	 * memory up to SPOOL_MEM, then spilled to a temporary file */
-	FILE *spool;
-	unsigned char *srow;
-	size_t sw;
-	unsigned char **smem, *scur; /* full chunks in memory; the current chunk */
-	size_t nsmem, slen, schunk;
-	bool skip_num;         /* pass 1 does not parse numeric features */
-	/* the current row */
-	const char *fname;
-	uint64_t line;
-	uint64_t krow;         /* rows kept by dropna so far, this pass */
-	/* counts */
-	uint64_t nread, ndropna, ndedup;
-	/* dedup: a set of 128-bit row hashes */
-	uint64_t *dset;
-	size_t dn, dcap;
-	/* split */
-	uint64_t rng;
-	uint64_t *cls_left, *cls_test; /* stratify: per class, rows and test rows left */
-	/* outputs */
-	dest_t dest[2];
-	int ndest;
-	sbuf_t row;
-} ctx_t;
-
-#define FNAME(x) ((x)->fname)
-#define LINE(x) ((unsigned long long)(x)->line)
-
-/* A field's value for messages: at most 40 bytes. */
-#define SHOWLEN(n) ((int)((n) > 40 ? 40 : (n)))
 
 /* ---- lists of columns ---- */
 
@@ -559,198 +91,6 @@ static int sel_of(ctx_t *x, size_t in)
 		if (x->c[j].in == in)
 			return (int)j;
 	return -1;
-}
-
-/* ---- stats file ---- */
-
-static void stats_add_fields(sbuf_t *b, const char **v, int n)
-{
-	static const bm_csv_opts_t co = {',', '"', -1, false};
-	for (int i = 0; i < n; i++) {
-		if (i)
-			sb_add(b, ",", 1);
-		size_t len = b->len, cap = b->cap;
-		if (bm_csv_append(&b->s, &len, &cap, v[i], strlen(v[i]), &co, n == 1) < 0)
-			bm_die("out of memory");
-		b->len = len;
-		b->cap = cap;
-	}
-	sb_add(b, "\n", 1);
-}
-
-static void save_stats(ctx_t *x)
-{
-	const bm_clean_opts_t *o = x->o;
-	sbuf_t b = {0};
-	char n1[40], n2[40], n3[40], n4[40];
-	stats_add_fields(&b, (const char *[]){"bm-clean-stats", "1"}, 2);
-	static const char *const sname[] = {"none", "standardize", "minmax"};
-	stats_add_fields(&b, (const char *[]){"scale", sname[x->scale]}, 2);
-	if (x->label >= 0) {
-		col_t *c = &x->c[x->label];
-		stats_add_fields(&b, (const char *[]){"label", c->name, o->regression ? "regression" : "classification"}, 3);
-		if (!o->regression)
-			for (size_t i = 0; i < c->cats.n; i++)
-				for (size_t k = 0; k < c->cats.n; k++)
-					if (c->cats.e[k].id == (int64_t)i)
-						stats_add_fields(&b, (const char *[]){"class", c->cats.e[k].key}, 2);
-	}
-	if (o->tensor) {
-		for (size_t i = 0; i < x->nnum; i++) {
-			col_t *c = &x->c[x->num[i]];
-			bm_clean_fmt_double(n1, sizeof n1, c->mean);
-			bm_clean_fmt_double(n2, sizeof n2, c->std);
-			bm_clean_fmt_double(n3, sizeof n3, c->min);
-			bm_clean_fmt_double(n4, sizeof n4, c->max);
-			stats_add_fields(&b, (const char *[]){"numeric", c->name, n1, n2, n3, n4}, 6);
-		}
-		for (size_t i = 0; i < x->noh; i++) {
-			col_t *c = &x->c[x->oh[i]];
-			stats_add_fields(&b, (const char *[]){"onehot", c->name}, 2);
-			for (size_t id = 0; id < c->cats.n; id++)
-				for (size_t k = 0; k < c->cats.n; k++)
-					if (c->cats.e[k].id == (int64_t)id)
-						stats_add_fields(&b, (const char *[]){"category", c->name, c->cats.e[k].key}, 3);
-		}
-	}
-	for (size_t j = 0; j < x->nsel; j++) {
-		col_t *c = &x->c[j];
-		for (int k = FILL_MEAN; k <= FILL_MODE; k++)
-			if (c->statfill[k])
-				stats_add_fields(&b, (const char *[]){"fill", c->name, fill_kind_name[k], c->statfill[k]}, 4);
-	}
-	bm_out_t *out = bm_out_open(o->save_stats, 0);
-	if (!out || bm_out_write(out, b.s, b.len) < 0 || bm_out_commit(out) < 0)
-		bm_die("%s", bm_errmsg());
-	free(b.s);
-}
-
-/* Read the stats file: sets column types, categories, classes, scaling and
- * statistical fill values. */
-static void load_stats(ctx_t *x)
-{
-	const bm_clean_opts_t *o = x->o;
-	const char *path = o->load_stats;
-	bm_in_t *in = bm_in_open(path);
-	if (!in)
-		bm_die("%s", bm_errmsg());
-	bm_csv_t *r = bm_csv_open(in, NULL);
-	if (!r)
-		bm_die("%s", bm_errmsg());
-	bm_csv_rec_t *rec;
-	int st;
-	bool first = true, have_cols = false;
-	size_t nnum = 0, noh = 0;
-	size_t *num = xmalloc(x->nsel * sizeof *num), *oh = xmalloc(x->nsel * sizeof *oh);
-	while ((st = bm_csv_next(r, &rec)) > 0) {
-		unsigned long long line = (unsigned long long)rec->line;
-		char *f[6] = {0};
-		for (size_t i = 0; i < rec->n && i < 6; i++)
-			f[i] = xmemdup(rec->f[i].val, rec->f[i].len);
-		size_t n = rec->n;
-		if (first) {
-			if (n != 2 || strcmp(f[0], "bm-clean-stats") != 0 || strcmp(f[1], "1") != 0)
-				bm_die("%s:%llu: not a bm-clean stats file", path, line);
-			first = false;
-		} else if (strcmp(f[0], "scale") == 0 && n == 2) {
-			int s = strcmp(f[1], "standardize") == 0 ? BM_SCALE_STANDARDIZE
-			        : strcmp(f[1], "minmax") == 0    ? BM_SCALE_MINMAX
-			        : strcmp(f[1], "none") == 0      ? BM_SCALE_NONE
-			                                         : -1;
-			if (s < 0)
-				bm_die("%s:%llu: unknown scaling '%s'", path, line, f[1]);
-			if (o->scale < 0)
-				x->scale = s;
-		} else if (strcmp(f[0], "label") == 0 && n == 3) {
-			int j = -1;
-			for (size_t i = 0; i < x->nsel; i++)
-				if (strcmp(x->c[i].name, f[1]) == 0)
-					j = (int)i;
-			if (x->label >= 0 && (j != x->label))
-				bm_die("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
-			if (j >= 0 && o->tensor) {
-				x->label = j;
-				x->c[j].type = T_LABEL;
-			}
-			if ((strcmp(f[2], "regression") == 0) != o->regression)
-				bm_die("%s:%llu: the stats file is for %s; %s --regression", path, line, f[2],
-				       o->regression ? "drop" : "add");
-		} else if (strcmp(f[0], "class") == 0 && n == 2) {
-			if (x->label >= 0)
-				sm_get(&x->c[x->label].cats, f[1], strlen(f[1]), true);
-		} else if ((strcmp(f[0], "numeric") == 0 && n == 6) || (strcmp(f[0], "onehot") == 0 && n == 2) ||
-		           (strcmp(f[0], "category") == 0 && n == 3) || (strcmp(f[0], "fill") == 0 && n == 4)) {
-			int j = -1;
-			for (size_t i = 0; i < x->nsel; i++)
-				if (strcmp(x->c[i].name, f[1]) == 0)
-					j = (int)i;
-			if (j < 0 && strcmp(f[0], "fill") != 0 && o->tensor)
-				bm_die("%s: no column '%s' (named in the stats file %s)", x->first_file, f[1], path);
-			if (j < 0)
-				goto next;
-			col_t *c = &x->c[j];
-			if (strcmp(f[0], "numeric") == 0) {
-				double v[4];
-				for (int i = 0; i < 4; i++)
-					if (!bm_clean_parse_num(f[2 + i], strlen(f[2 + i]), &v[i], NULL))
-						bm_die("%s:%llu: '%s' is not a number", path, line, f[2 + i]);
-				c->mean = v[0];
-				c->std = v[1];
-				c->min = v[2];
-				c->max = v[3];
-				c->type = T_NUMERIC;
-				if (o->tensor)
-					num[nnum++] = (size_t)j;
-				have_cols = true;
-			} else if (strcmp(f[0], "onehot") == 0) {
-				c->type = T_ONEHOT;
-				if (o->tensor)
-					oh[noh++] = (size_t)j;
-				have_cols = true;
-			} else if (strcmp(f[0], "category") == 0) {
-				if (c->type != T_ONEHOT)
-					bm_die("%s:%llu: category of '%s' before its onehot line", path, line, f[1]);
-				sm_get(&c->cats, f[2], strlen(f[2]), true);
-			} else {
-				int k = strcmp(f[2], "mean") == 0     ? FILL_MEAN
-				        : strcmp(f[2], "median") == 0 ? FILL_MEDIAN
-				        : strcmp(f[2], "mode") == 0   ? FILL_MODE
-				                                      : -1;
-				if (k < 0)
-					bm_die("%s:%llu: unknown fill '%s'", path, line, f[2]);
-				free(c->statfill[k]);
-				c->statfill[k] = xmemdup(f[3], strlen(f[3]));
-			}
-		} else
-			bm_die("%s:%llu: unknown line '%s' with %zu fields", path, line, f[0], n);
-	next:
-		for (int i = 0; i < 6; i++)
-			free(f[i]);
-	}
-	if (st < 0)
-		bm_die("%s", bm_errmsg());
-	if (first)
-		bm_die("%s: empty stats file", path);
-	bm_csv_close(r);
-	if (o->tensor && x->label >= 0 && !o->regression && x->c[x->label].cats.n == 0)
-		bm_die("%s: no classes for the label '%s'", path, x->c[x->label].name);
-	if (o->tensor) {
-		if (!have_cols)
-			bm_die("%s: no feature columns (saved without --tensor?)", path);
-		for (size_t j = 0; j < x->nsel; j++)
-			if (x->c[j].type == T_UNDECIDED)
-				x->c[j].type = T_NUMERIC + 100; /* not a feature */
-		free(x->num);
-		free(x->oh);
-		x->num = num;
-		x->nnum = nnum;
-		x->oh = oh;
-		x->noh = noh;
-	} else {
-		free(num);
-		free(oh);
-	}
-	x->stats_loaded = true;
 }
 
 /* ---- setup from the header ---- */
@@ -951,7 +291,7 @@ static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 		}
 	}
 	if (o->load_stats)
-		load_stats(x);
+		bm_clean_load_stats(x);
 	if (o->tensor && x->label >= 0 && o->regression)
 		x->c[x->label].type = T_LABEL;
 	/* statistical fills come from the stats file when it has them */
@@ -983,7 +323,7 @@ static void check_header(ctx_t *x, const bm_csv_rec_t *rec)
 
 static _Noreturn void not_a_number(ctx_t *x, const col_t *c, const char *v, size_t len)
 {
-	bm_die("%s:%llu: column '%s': '%.*s' is not a number (see --coerce, --onehot)", FNAME(x), LINE(x),
+	ROW_DIE(x, "%s:%llu: column '%s': '%.*s' is not a number (see --coerce, --onehot)", FNAME(x), LINE(x),
 	       c->name, SHOWLEN(len), v);
 }
 
@@ -994,7 +334,7 @@ static void load_cells(ctx_t *x, const bm_csv_rec_t *rec)
 	size_t n = rec->n;
 	if (n != x->nin) {
 		if (n > x->nin || !o->ragged_pad)
-			bm_die("%s:%llu: expected %zu fields, found %zu", FNAME(x), LINE(x), x->nin, n);
+			ROW_DIE(x, "%s:%llu: expected %zu fields, found %zu", FNAME(x), LINE(x), x->nin, n);
 	}
 	for (size_t j = 0; j < x->nsel; j++) {
 		cell_t *cl = &x->cells[j];
@@ -1007,7 +347,7 @@ static void load_cells(ctx_t *x, const bm_csv_rec_t *rec)
 			cl->f = f;
 			cl->v = f->val;
 			cl->len = f->len;
-			cl->na = na_is(&x->na, f->val, f->len);
+			cl->na = bm_naset_has(&x->na, f->val, f->len);
 		} else {
 			cl->f = NULL;
 			cl->v = "";
@@ -1068,15 +408,15 @@ static void scale_add(col_t *c, double v, double w)
 		c->mx = v;
 }
 
-static void cat_count(strmap_t *m, const char *v, size_t len)
+static void cat_count(bm_strmap_t *m, const char *v, size_t len)
 {
-	int64_t i = sm_get(m, v, len, true);
+	int64_t i = bm_strmap_get(m, v, len, true);
 	m->e[i].count++;
 }
 
 static void cat_add(col_t *c, const char *v, size_t len, uint64_t w, bool insert)
 {
-	int64_t i = sm_get(&c->cats, v, len, insert);
+	int64_t i = bm_strmap_get(&c->cats, v, len, insert);
 	if (i >= 0)
 		c->cats.e[i].count += w;
 }
@@ -1180,7 +520,7 @@ static bool sort_numeric; /* qsort has no context argument */
 
 static int cmp_ent(const void *pa, const void *pb)
 {
-	const sment_t *a = pa, *b = pb;
+	const bm_strmap_ent_t *a = pa, *b = pb;
 	if (sort_numeric) {
 		double x, y;
 		bm_clean_parse_num(a->key, a->len, &x, NULL);
@@ -1193,7 +533,7 @@ static int cmp_ent(const void *pa, const void *pb)
 
 /* Give the entries of M ids in sorted order (numeric when all are numbers,
  * bytewise otherwise). */
-static void sort_ids(strmap_t *m, bool *numeric)
+static void sort_ids(bm_strmap_t *m, bool *numeric)
 {
 	if (!m->n)
 		return;
@@ -1202,7 +542,7 @@ static void sort_ids(strmap_t *m, bool *numeric)
 		double v;
 		num = bm_clean_parse_num(m->e[i].key, m->e[i].len, &v, NULL) && !isnan(v);
 	}
-	sment_t *s = xmalloc(m->n * sizeof *s);
+	bm_strmap_ent_t *s = xmalloc(m->n * sizeof *s);
 	memcpy(s, m->e, m->n * sizeof *s);
 	sort_numeric = num;
 	qsort(s, m->n, sizeof *s, cmp_ent);
@@ -1214,7 +554,7 @@ static void sort_ids(strmap_t *m, bool *numeric)
 }
 
 /* The key of M with id ID. */
-static const sment_t *sm_by_id(const strmap_t *m, int64_t id)
+static const bm_strmap_ent_t *sm_by_id(const bm_strmap_t *m, int64_t id)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (m->e[i].id == id)
@@ -1231,14 +571,14 @@ static char *fmt_dup(double v)
 
 /* The value with the highest count; ties go to the smallest (as pandas'
  * mode()[0]). */
-static char *mode_of(strmap_t *m, bool numeric)
+static char *mode_of(bm_strmap_t *m, bool numeric)
 {
 	if (!m->n)
 		return NULL;
 	if (!numeric) {
-		const sment_t *best = &m->e[0];
+		const bm_strmap_ent_t *best = &m->e[0];
 		for (size_t i = 1; i < m->n; i++) {
-			const sment_t *e = &m->e[i];
+			const bm_strmap_ent_t *e = &m->e[i];
 			if (e->count > best->count ||
 			    (e->count == best->count && cmp_bytes(e->key, e->len, best->key, best->len) < 0))
 				best = e;
@@ -1246,7 +586,7 @@ static char *mode_of(strmap_t *m, bool numeric)
 		return xmemdup(best->key, best->len);
 	}
 	/* group spellings of the same number */
-	sment_t *s = xmalloc(m->n * sizeof *s);
+	bm_strmap_ent_t *s = xmalloc(m->n * sizeof *s);
 	memcpy(s, m->e, m->n * sizeof *s);
 	sort_numeric = true;
 	qsort(s, m->n, sizeof *s, cmp_ent);
@@ -1299,7 +639,7 @@ static void finish_pass1(ctx_t *x)
 			c->filllen = v ? strlen(v) : 0;
 			free(c->vals);
 			c->vals = NULL;
-			sm_free(&c->mode);
+			bm_strmap_free(&c->mode);
 		}
 		bool numeric = c->type == T_NUMERIC || (c->type == T_LABEL && o->regression);
 		bool cats = c->type == T_ONEHOT || (c->type == T_LABEL && !o->regression) ||
@@ -1423,14 +763,14 @@ static bool duplicate(ctx_t *x)
 				v = 0; /* -0.0 */
 			uint64_t b;
 			memcpy(&b, &v, 8);
-			w1 = mix64(b ^ 0x1111);
-			w2 = mix64(b ^ 0x2222);
+			w1 = bm_mix64(b ^ 0x1111);
+			w2 = bm_mix64(b ^ 0x2222);
 		} else {
-			w1 = hash_bytes(cl->v, cl->len, 0x3333);
-			w2 = hash_bytes(cl->v, cl->len, 0x4444);
+			w1 = bm_hash_bytes(cl->v, cl->len, 0x3333);
+			w2 = bm_hash_bytes(cl->v, cl->len, 0x4444);
 		}
-		h1 = mix64(h1 ^ w1) + j;
-		h2 = mix64(h2 ^ w2) + j;
+		h1 = bm_mix64(h1 ^ w1) + j;
+		h2 = bm_mix64(h2 ^ w2) + j;
 	}
 	if (h1 == 0 && h2 == 0)
 		h1 = 1;
@@ -1574,7 +914,7 @@ static void write_tensor_row(ctx_t *x, dest_t *d)
 		float *p = xr + c->xoff;
 		memset(p, 0, c->cats.n * sizeof *p);
 		if (!cl->na) {
-			int64_t k = sm_get(&c->cats, cl->v, cl->len, false);
+			int64_t k = bm_strmap_get(&c->cats, cl->v, cl->len, false);
 			if (k >= 0)
 				p[c->cats.e[k].id] = 1;
 		}
@@ -1587,7 +927,7 @@ static void write_tensor_row(ctx_t *x, dest_t *d)
 		if (o->regression) {
 			((float *)d->y)[d->rows] = (float)cell_num(x, c, cl);
 		} else {
-			int64_t k = sm_get(&c->cats, cl->v, cl->len, false);
+			int64_t k = bm_strmap_get(&c->cats, cl->v, cl->len, false);
 			if (k < 0)
 				bm_die("%s:%llu: label '%.*s' is not one of the classes of %s", FNAME(x), LINE(x),
 				       SHOWLEN(cl->len), cl->v, o->load_stats ? o->load_stats : "the input");
@@ -1608,7 +948,7 @@ static int split_dest(ctx_t *x)
 		return rng_double(&x->rng) < o->split;
 	col_t *c = &x->c[x->label];
 	const cell_t *cl = &x->cells[x->label];
-	int64_t k = cl->na ? -1 : sm_get(&c->cats, cl->v, cl->len, false);
+	int64_t k = cl->na ? -1 : bm_strmap_get(&c->cats, cl->v, cl->len, false);
 	if (k < 0)
 		return rng_double(&x->rng) < o->split;
 	int64_t id = c->cats.e[k].id;
@@ -1670,12 +1010,12 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 	}
 	fill(x);
 	x->krow++;
-	if (x->fast)
-		fast_gather(x);
 	if (o->dedup && duplicate(x)) {
 		x->ndedup++;
 		return;
 	}
+	if (x->fast)
+		fast_gather(x); /* after --dedup: scaling and categories of the rows kept */
 	int di = split_dest(x);
 	if (x->fast) {
 		x->srow[0] = (unsigned char)di;
@@ -1695,31 +1035,11 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 
 #define SLOT_MISSING8 0x7FF8DEAD0000BEEFULL /* a NaN, and no category */
 #define SLOT_MISSING4 0x7FC0BEEFU
-#define SPOOL_CHUNK (8u << 20)
 #define SPOOL_MEM (256u << 20) /* then a temporary file */
 
 static void spool_put(ctx_t *x)
 {
-	size_t n = (x->nsel + 1) * x->sw;
-	if (!x->scur) {
-		x->schunk = n * (SPOOL_CHUNK / n + 1);
-		x->scur = xmalloc(x->schunk);
-	}
-	if (x->slen + n > x->schunk) {
-		if (!x->spool && (x->nsmem + 1) * x->schunk <= SPOOL_MEM) {
-			x->smem = xrealloc(x->smem, (x->nsmem + 1) * sizeof *x->smem);
-			x->smem[x->nsmem++] = x->scur;
-			x->scur = xmalloc(x->schunk);
-		} else {
-			if (!x->spool)
-				x->spool = tmp_file();
-			if (fwrite(x->scur, 1, x->slen, x->spool) != x->slen)
-				bm_die("writing a temporary file: %s", strerror(errno));
-		}
-		x->slen = 0;
-	}
-	memcpy(x->scur + x->slen, x->srow, n);
-	x->slen += n;
+	bm_spool_put(&x->spool, x->srow);
 }
 
 static void slot_put(ctx_t *x, size_t j, double v, uint32_t id, int kind)
@@ -1775,7 +1095,7 @@ static void fast_gather(ctx_t *x)
 		col_t *c = &x->c[j];
 		cell_t *cl = &x->cells[j];
 		if (c->type == T_LABEL && cl->na)
-			bm_die("%s:%llu: missing label (column '%s'); see --dropna --subset", FNAME(x), LINE(x), c->name);
+			ROW_DIE(x, "%s:%llu: missing label (column '%s'); see --dropna --subset", FNAME(x), LINE(x), c->name);
 		if (cl->na) {
 			slot_put(x, j, 0, 0, 0);
 			continue;
@@ -1786,10 +1106,10 @@ static void fast_gather(ctx_t *x)
 				scale_add(c, v, 1);
 			slot_put(x, j, v, 0, 1);
 		} else if (c->type == T_ONEHOT || c->type == T_LABEL) {
-			int64_t i = sm_get(&c->cats, cl->v, cl->len, true);
+			int64_t i = bm_strmap_get(&c->cats, cl->v, cl->len, true);
 			c->cats.e[i].count++;
 			if (i >= (int64_t)SLOT_MISSING4)
-				bm_die("%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
+				ROW_DIE(x, "%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
 			slot_put(x, j, 0, (uint32_t)i, 2);
 		} else
 			slot_put(x, j, 0, 0, 0);
@@ -1801,18 +1121,28 @@ static void replay_row(ctx_t *x, const unsigned char *row)
 	const bm_clean_opts_t *o = x->o;
 	dest_t *d = &x->dest[row[0]];
 	float *xr = d->x + d->rows * x->d;
-	for (size_t i = 0; i < x->nnum; i++) {
-		col_t *c = &x->c[x->num[i]];
-		double v = slot_num(x, row, x->num[i]);
-		if (x->scale == BM_SCALE_STANDARDIZE)
-			v = (v - c->mean) / (c->std > 0 ? c->std : 1);
-		else if (x->scale == BM_SCALE_MINMAX)
-			v = (v - c->min) / (c->max - c->min > 0 ? c->max - c->min : 1);
-		xr[c->xoff] = (float)v;
+	if (x->sw == 4 && x->scale == BM_SCALE_NONE) {
+		/* the slots are the f32 values already (missing: a quiet NaN) */
+		for (size_t i = 0; i < x->nnum; i++) {
+			size_t j = x->num[i];
+			memcpy(xr + x->c[j].xoff, row + (j + 1) * 4, 4);
+		}
+	} else {
+		for (size_t i = 0; i < x->nnum; i++) {
+			col_t *c = &x->c[x->num[i]];
+			double v = slot_num(x, row, x->num[i]);
+			if (x->scale == BM_SCALE_STANDARDIZE)
+				v = (v - c->mean) / (c->std > 0 ? c->std : 1);
+			else if (x->scale == BM_SCALE_MINMAX)
+				v = (v - c->min) / (c->max - c->min > 0 ? c->max - c->min : 1);
+			xr[c->xoff] = (float)v;
+		}
 	}
 	for (size_t i = 0; i < x->noh; i++) {
 		col_t *c = &x->c[x->oh[i]];
 		int64_t k = slot_id(x, row, x->oh[i]);
+		if (k >= 0 && x->remap)
+			k = x->remap[x->oh[i]][k];
 		float *p = xr + c->xoff;
 		memset(p, 0, c->cats.n * sizeof *p);
 		if (k >= 0)
@@ -1821,49 +1151,25 @@ static void replay_row(ctx_t *x, const unsigned char *row)
 	if (x->label >= 0) {
 		if (o->regression)
 			((float *)d->y)[d->rows] = (float)slot_num(x, row, (size_t)x->label);
-		else
-			((int32_t *)d->y)[d->rows] = (int32_t)x->c[x->label].cats.e[slot_id(x, row, (size_t)x->label)].id;
+		else {
+			int64_t k = slot_id(x, row, (size_t)x->label);
+			if (x->remap)
+				k = x->remap[x->label][k];
+			((int32_t *)d->y)[d->rows] = (int32_t)x->c[x->label].cats.e[k].id;
+		}
 	}
 	if (++d->rows == BM_FRAME_ROWS)
 		flush_tensor(x, d, false);
 }
 
-/* After the pass: the spooled rows as x/y frames, in order: the chunks
- * kept in memory, the temporary file, the current chunk. */
-static void fast_replay(ctx_t *x)
-{
-	size_t n = (x->nsel + 1) * x->sw;
-	for (size_t c = 0; c < x->nsmem; c++) {
-		for (size_t off = 0; off + n <= x->schunk; off += n)
-			replay_row(x, x->smem[c] + off);
-		free(x->smem[c]);
-	}
-	free(x->smem);
-	x->smem = NULL;
-	x->nsmem = 0;
-	if (x->spool) {
-		if (fflush(x->spool) != 0 || fseek(x->spool, 0, SEEK_SET) != 0)
-			bm_die("rereading a temporary file: %s", strerror(errno));
-		unsigned char *row = xmalloc(n);
-		while (fread(row, 1, n, x->spool) == n)
-			replay_row(x, row);
-		if (ferror(x->spool))
-			bm_die("rereading a temporary file: %s", strerror(errno));
-		free(row);
-		fclose(x->spool);
-		x->spool = NULL;
-	}
-	for (size_t off = 0; off + n <= x->slen; off += n)
-		replay_row(x, x->scur + off);
-	free(x->scur);
-	x->scur = NULL;
-}
+/* After the pass: the spooled rows as x/y frames, in order. */
+static void fast_replay(ctx_t *x);
 
 /* ---- inputs ---- */
 
 static void spool_stdin(ctx_t *x)
 {
-	FILE *f = tmp_file();
+	FILE *f = bm_tmpfile();
 	int fd = dup(fileno(f));
 	fclose(f);
 	if (fd < 0)
@@ -1909,6 +1215,66 @@ static bm_in_t *open_input(ctx_t *x, const char *path)
 static void layout(ctx_t *x);
 static void open_outputs(ctx_t *x);
 
+/* ---- progress: records read, on stderr (o->progress) ---- */
+
+struct progress {
+	uint64_t rows;    /* records read by all threads (atomic adds) */
+	double t0, last;
+	const char *what;
+	pthread_t owner;  /* the thread that draws */
+};
+
+#define PROGRESS_EVERY 8192 /* records between looks at the clock */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress_draw(struct progress *p, double t, const char *end)
+{
+	uint64_t rows = __atomic_load_n(&p->rows, __ATOMIC_RELAXED);
+	double dt = t - p->t0;
+	fprintf(stderr, "\rbm-clean: %s: %" PRIu64 " rows in %.1f s (%.0f rows/s)%s", p->what, rows, dt,
+	        dt > 0 ? (double)rows / dt : 0.0, end);
+}
+
+static void progress_start(ctx_t *x, const char *what)
+{
+	struct progress *p = x->prog;
+	if (!p)
+		return;
+	p->rows = 0;
+	p->t0 = p->last = now_s();
+	p->what = what;
+	p->owner = pthread_self();
+}
+
+/* N more records; redrawn at most 4 times a second, by the owner thread. */
+static void progress_add(ctx_t *x, uint64_t n)
+{
+	struct progress *p = x->prog;
+	if (!p)
+		return;
+	__atomic_fetch_add(&p->rows, n, __ATOMIC_RELAXED);
+	if (!pthread_equal(pthread_self(), p->owner))
+		return;
+	double t = now_s();
+	if (t - p->last < 0.25)
+		return;
+	p->last = t;
+	progress_draw(p, t, "   ");
+}
+
+/* The pass's last line. */
+static void progress_end(ctx_t *x)
+{
+	if (x->prog)
+		progress_draw(x->prog, now_s(), "\n");
+}
+
 static void run_pass(ctx_t *x, int pass)
 {
 	const bm_clean_opts_t *o = x->o;
@@ -1928,6 +1294,7 @@ static void run_pass(ctx_t *x, int pass)
 		bm_csv_rec_t *rec;
 		int st;
 		bool first = true;
+		uint64_t nrec = 0;
 		while ((st = bm_csv_next(r, &rec)) > 0) {
 			if (first) {
 				first = false;
@@ -1937,6 +1304,7 @@ static void run_pass(ctx_t *x, int pass)
 					if (x->fast) {
 						x->sw = x->scale > 0 || o->save_stats ? 8 : 4;
 						x->srow = xcalloc(x->nsel + 1, x->sw);
+						bm_spool_init(&x->spool, (x->nsel + 1) * x->sw, SPOOL_MEM);
 					} else if (!x->twopass) {
 						layout(x);
 						open_outputs(x);
@@ -1949,13 +1317,280 @@ static void run_pass(ctx_t *x, int pass)
 				}
 			}
 			row(x, rec, pass);
+			if (++nrec == PROGRESS_EVERY) {
+				progress_add(x, nrec);
+				nrec = 0;
+			}
 		}
 		if (st < 0)
 			bm_die("%s", bm_errmsg());
 		if (first && !o->no_header)
 			bm_die("%s: empty input, no header", x->fname);
+		progress_add(x, nrec);
 		bm_csv_close(r);
 	}
+}
+
+/* ---- the one-pass --tensor path on several threads ----
+ *
+ * A plain file is cut into parts at line feeds; each part is read by its
+ * own copy of the context on its own thread, spooling its rows with its
+ * own category indices. A part is right only if the record before it ends
+ * exactly at its start: the part before, read as an input that ends there,
+ * then ends without an unterminated quoted field. If any part fails (that,
+ * or a bad row), everything is read again in one thread, which gives the
+ * error with its line. Then, in file order, the categories are merged (the
+ * same first-seen order as one thread), the scaling statistics computed
+ * from the spooled numbers, and the rows replayed: the same bytes for any
+ * -j. */
+
+#define PART_MIN (4u << 20) /* bytes per part at least */
+
+struct part {
+	ctx_t w;
+	bm_csv_t *r;
+	bm_csv_rec_t *first; /* a record to use before reading (--no-header) */
+	jmp_buf jb;
+	bool ok;
+	pthread_t th;
+	bool started;
+};
+
+static void *part_run(void *arg)
+{
+	struct part *p = arg;
+	ctx_t *w = &p->w;
+	if (setjmp(p->jb)) {
+		p->ok = false;
+		return NULL;
+	}
+	w->jb = &p->jb;
+	if (p->first)
+		row(w, p->first, 2);
+	bm_csv_rec_t *rec;
+	int st;
+	uint64_t nrec = 0;
+	while ((st = bm_csv_next(p->r, &rec)) > 0) {
+		if (++nrec == PROGRESS_EVERY) {
+			progress_add(w, nrec);
+			nrec = 0;
+		}
+		row(w, rec, 2);
+	}
+	progress_add(w, nrec);
+	p->ok = st == 0;
+	return NULL;
+}
+
+static void parts_free(ctx_t *x)
+{
+	for (int k = 0; k < x->nparts; k++) {
+		struct part *p = &x->parts[k];
+		ctx_t *w = &p->w;
+		bm_csv_close(p->r);
+		if (w->c) {
+			for (size_t j = 0; j < w->nsel; j++)
+				bm_strmap_free(&w->c[j].cats);
+			free(w->c);
+		}
+		free(w->cells);
+		free(w->srow);
+		bm_spool_free(&w->spool);
+		if (w->remap) {
+			for (size_t j = 0; j < w->nsel; j++)
+				free(w->remap[j]);
+			free(w->remap);
+		}
+	}
+	free(x->parts);
+	x->parts = NULL;
+	x->nparts = 0;
+}
+
+/* The offset just after the first line feed at or after OFF, or 0. */
+static uint64_t next_line(int fd, uint64_t off, uint64_t size)
+{
+	char buf[1 << 16];
+	while (off < size) {
+		ssize_t n = pread(fd, buf, sizeof buf, (off_t)off);
+		if (n <= 0)
+			return 0;
+		char *nl = memchr(buf, '\n', (size_t)n);
+		if (nl)
+			return off + (uint64_t)(nl - buf) + 1;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static void scale_row(void *arg, const unsigned char *row)
+{
+	ctx_t *x = arg;
+	for (size_t j = 0; j < x->nsel; j++) {
+		col_t *c = &x->c[j];
+		if (c->type == T_NUMERIC || (c->type == T_LABEL && x->o->regression))
+			scale_add(c, slot_num(x, row, j), 1);
+	}
+}
+
+/* Read the input in parts on O->threads threads. False when it cannot (not
+ * one plain regular file, too small, an option that needs the rows in
+ * order) or a part failed: then nothing has changed but the header may
+ * have been read (x->ready). */
+static bool fast_parallel(ctx_t *x)
+{
+	const bm_clean_opts_t *o = x->o;
+	if (o->threads < 2 || o->dedup || o->split >= 0 || o->ffill || x->nfiles > 1)
+		return false;
+	const char *path = x->nfiles ? x->files[0] : "-";
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* the one-thread read says why */
+	struct stat st;
+	unsigned char magic[2];
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= 2 * PART_MIN &&
+	          pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b);
+	int np = o->threads;
+	if (ok && (uint64_t)st.st_size / PART_MIN < (uint64_t)np)
+		np = (int)((uint64_t)st.st_size / PART_MIN);
+	uint64_t size = ok ? (uint64_t)st.st_size : 0;
+	uint64_t *cut = NULL;
+	if (ok) {
+		cut = xcalloc((size_t)np + 1, sizeof *cut);
+		cut[np] = size;
+		for (int k = 1; k < np && ok; k++) {
+			cut[k] = next_line(fd, size / (uint64_t)np * (uint64_t)k, size);
+			ok = cut[k] > cut[k - 1] && cut[k] < size;
+		}
+	}
+	if (!ok) {
+		free(cut);
+		if (!is_stdin)
+			close(fd);
+		return false;
+	}
+	x->parts = xcalloc((size_t)np, sizeof *x->parts);
+	x->nparts = np;
+	for (int k = 0; k < np; k++) {
+		x->parts[k].r = bm_csv_open_range(fd, path, cut[k], cut[k + 1] - cut[k], &x->csv);
+		if (!x->parts[k].r)
+			bm_die("%s", bm_errmsg());
+	}
+	free(cut);
+	/* the header */
+	bm_csv_rec_t *rec;
+	int rst = bm_csv_next(x->parts[0].r, &rec);
+	ok = rst > 0;
+	if (ok && !x->ready) {
+		x->fname = path;
+		x->line = rec->line;
+		setup(x, rec);
+		x->sw = x->scale > 0 || o->save_stats ? 8 : 4;
+		x->srow = xcalloc(x->nsel + 1, x->sw);
+		bm_spool_init(&x->spool, (x->nsel + 1) * x->sw, SPOOL_MEM);
+	}
+	for (size_t j = 0; ok && j < x->nsel; j++)
+		ok = x->c[j].type != T_UNDECIDED; /* decided by the first value */
+	if (!ok) {
+		parts_free(x);
+		if (!is_stdin)
+			close(fd);
+		return false;
+	}
+	for (int k = 0; k < np; k++) {
+		struct part *p = &x->parts[k];
+		ctx_t *w = &p->w;
+		*w = *x;
+		w->parts = NULL;
+		w->nparts = 0;
+		w->c = xmalloc(x->nsel * sizeof *w->c);
+		memcpy(w->c, x->c, x->nsel * sizeof *w->c);
+		w->cells = xcalloc(x->nsel, sizeof *w->cells);
+		w->srow = xcalloc(x->nsel + 1, x->sw);
+		bm_spool_init(&w->spool, (x->nsel + 1) * x->sw, SPOOL_MEM / (size_t)np);
+		w->num_stats = false;
+		w->nread = w->ndropna = w->ndedup = w->krow = 0;
+		w->remap = NULL;
+		w->fname = path;
+		if (k == 0 && o->no_header)
+			p->first = rec;
+	}
+	for (int k = 1; k < np; k++)
+		x->parts[k].started = pthread_create(&x->parts[k].th, NULL, part_run, &x->parts[k]) == 0;
+	part_run(&x->parts[0]);
+	ok = x->parts[0].ok;
+	for (int k = 1; k < np; k++) {
+		struct part *p = &x->parts[k];
+		if (p->started)
+			pthread_join(p->th, NULL);
+		else
+			part_run(p);
+		ok &= p->ok;
+	}
+	if (!is_stdin)
+		close(fd);
+	if (!ok) {
+		parts_free(x);
+		return false;
+	}
+	if (is_stdin)
+		lseek(fd, 0, SEEK_END); /* read, as by one thread */
+	/* merge, in file order */
+	for (int k = 0; k < np; k++) {
+		ctx_t *w = &x->parts[k].w;
+		x->nread += w->nread;
+		x->ndropna += w->ndropna;
+		x->krow += w->krow;
+		if (k > 0)
+			w->remap = xcalloc(x->nsel, sizeof *w->remap);
+		for (size_t j = 0; j < x->nsel; j++) {
+			col_t *c = &x->c[j], *wc = &w->c[j];
+			c->missing += wc->missing;
+			c->filled += wc->filled;
+			if (wc->rtype > c->rtype)
+				c->rtype = wc->rtype;
+			if (k == 0) {
+				c->cats = wc->cats;
+				memset(&wc->cats, 0, sizeof wc->cats);
+				continue;
+			}
+			if (!wc->cats.n)
+				continue;
+			w->remap[j] = xmalloc(wc->cats.n * sizeof *w->remap[j]);
+			for (size_t i = 0; i < wc->cats.n; i++) {
+				const bm_strmap_ent_t *e = &wc->cats.e[i];
+				int64_t g = bm_strmap_get(&c->cats, e->key, e->len, true);
+				if (g >= (int64_t)SLOT_MISSING4)
+					bm_die("%s: column '%s': too many categories", path, c->name);
+				c->cats.e[g].count += e->count;
+				w->remap[j][i] = g;
+			}
+		}
+	}
+	if (x->num_stats)
+		for (int k = 0; k < np; k++)
+			bm_spool_each(&x->parts[k].w.spool, scale_row, x, false);
+	return true;
+}
+
+static void replay_cb(void *arg, const unsigned char *row)
+{
+	replay_row(arg, row);
+}
+
+static void fast_replay(ctx_t *x)
+{
+	if (!x->parts) {
+		bm_spool_each(&x->spool, replay_cb, x, true);
+		return;
+	}
+	for (int k = 0; k < x->nparts; k++) {
+		x->remap = x->parts[k].w.remap;
+		bm_spool_each(&x->parts[k].w.spool, replay_cb, x, true);
+	}
+	x->remap = NULL;
+	parts_free(x);
 }
 
 /* ---- the run ---- */
@@ -2025,7 +1660,7 @@ static void open_outputs(ctx_t *x)
 			for (size_t k = 0; k < x->noh; k++) {
 				col_t *c = &x->c[x->oh[k]];
 				for (size_t id = 0; id < c->cats.n; id++) {
-					const sment_t *e = sm_by_id(&c->cats, (int64_t)id);
+					const bm_strmap_ent_t *e = sm_by_id(&c->cats, (int64_t)id);
 					if (b.len)
 						sb_add(&b, "\n", 1);
 					sb_add(&b, c->name, strlen(c->name));
@@ -2040,7 +1675,7 @@ static void open_outputs(ctx_t *x)
 				col_t *c = &x->c[x->label];
 				b.len = 0;
 				for (size_t id = 0; id < c->cats.n; id++) {
-					const sment_t *e = sm_by_id(&c->cats, (int64_t)id);
+					const bm_strmap_ent_t *e = sm_by_id(&c->cats, (int64_t)id);
 					if (id)
 						sb_add(&b, "\n", 1);
 					sb_add(&b, e->key, e->len);
@@ -2106,10 +1741,8 @@ static bool fill_arg_has_stat(const char *arg)
 
 static void ctx_free(ctx_t *x)
 {
-	for (size_t i = 0; i < x->na.n; i++)
-		free(x->na.s[i]);
-	free(x->na.s);
-	free(x->na.len);
+	bm_naset_free(&x->na);
+	bm_spool_free(&x->spool);
 	for (size_t i = 0; i < x->nin; i++) {
 		free(x->hnames[i]);
 		free(x->hraw[i]);
@@ -2130,8 +1763,8 @@ static void ctx_free(ctx_t *x)
 		free(c->blen);
 		free(c->bvals.s);
 		free(c->vals);
-		sm_free(&c->mode);
-		sm_free(&c->cats);
+		bm_strmap_free(&c->mode);
+		bm_strmap_free(&c->cats);
 	}
 	free(x->c);
 	free(x->cells);
@@ -2153,24 +1786,24 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 {
 	ctx_t *x = xcalloc(1, sizeof *x);
 	x->o = o;
-	x->csv = (bm_csv_opts_t){o->delim, '"', o->comment, false};
+	x->csv = (bm_csv_opts_t){o->delim, '"', o->comment, false, false};
 	x->files = files;
 	x->nfiles = nfiles;
 	x->spool_fd = -1;
 	x->scale = o->scale > 0 ? o->scale : BM_SCALE_NONE;
 	x->rng = o->seed;
+	struct progress prog;
+	if (o->progress)
+		x->prog = &prog;
 	if (!o->no_default_na)
-		for (size_t i = 0; i < NDEFAULT_NA; i++)
-			na_add(&x->na, default_na[i]);
-	if (!o->no_default_na)
-		x->na.empty = true;
+		bm_naset_add_defaults(&x->na);
 	if (o->na_values) {
 		char **items;
 		int n = bm_csv_split_list(o->na_values, &items);
 		if (n < 0)
 			bm_usage_error("--na-values: malformed list '%s'", o->na_values);
 		for (int i = 0; i < n; i++)
-			na_add(&x->na, items[i]);
+			bm_naset_add(&x->na, items[i]);
 		bm_csv_free_list(items, n);
 	}
 	bool stat_fill = false;
@@ -2187,7 +1820,9 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 	if (x->twopass) {
 		x->num_stats = o->tensor && !o->load_stats && (x->scale > 0 || o->save_stats);
 		x->skip_num = !o->coerce && !x->num_stats;
+		progress_start(x, "pass 1 of 2");
 		run_pass(x, 1);
+		progress_end(x);
 		x->skip_num = false;
 		if (!x->ready)
 			bm_die("%s: empty input, no header", nfiles ? files[0] : "-");
@@ -2204,26 +1839,36 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 			}
 		}
 		if (o->save_stats)
-			save_stats(x);
+			bm_clean_save_stats(x);
 		for (size_t j = 0; j < x->nsel; j++) {
 			x->c[j].has_last = false;
 			x->c[j].bptr = 0;
 		}
 		open_outputs(x);
+		progress_start(x, "pass 2 of 2");
 		run_pass(x, 2);
+		progress_end(x);
 	} else if (x->fast) {
 		x->num_stats = x->scale > 0 || o->save_stats;
-		run_pass(x, 2);
+		progress_start(x, "reading");
+		if (!fast_parallel(x)) {
+			if (x->prog && x->prog->rows)
+				progress_start(x, "reading again in one thread");
+			run_pass(x, 2);
+		}
+		progress_end(x);
 		if (!x->ready)
 			bm_die("%s: empty input, no header", nfiles ? files[0] : "-");
 		finish_pass1(x);
 		layout(x);
 		if (o->save_stats)
-			save_stats(x);
+			bm_clean_save_stats(x);
 		open_outputs(x);
 		fast_replay(x);
 	} else {
+		progress_start(x, "reading");
 		run_pass(x, 2);
+		progress_end(x);
 		if (!x->ready)
 			bm_die("%s: empty input, no header", nfiles ? files[0] : "-");
 	}

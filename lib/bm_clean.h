@@ -55,7 +55,9 @@ typedef struct {
 	const char *test_out;
 	bool stratify;
 	uint64_t seed;
-	int threads;                /* 2 or more: decompress and split gzip input in a second thread [1] */
+	int threads;                /* 2 or more: decompress and split gzip input in a second
+	                             * thread; --tensor reads a plain file in parts [1] */
+	bool progress;              /* records read so far, on stderr */
 } bm_clean_opts_t;
 
 /* Default options (comma, no comment, no operations, CSV out). */
@@ -69,17 +71,6 @@ void bm_clean_check_opts(const bm_clean_opts_t *o);
  * exit status (0); data and I/O errors end the program with bm_die(). */
 int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles);
 
-/* ---- helpers, exposed for the unit tests ---- */
-
-/* Parse S[0..len) as a number as pandas does (surrounding blanks allowed,
- * "inf"/"infinity" with any case and sign); sets *INTEGRAL when it has no
- * point or exponent. Returns false when it is not a number. */
-bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral);
-
-/* Whether S[0..len) is one of pandas 1.5's default missing-value strings. */
-bool bm_clean_default_na(const char *s, size_t len);
-
-/* The shortest text that reads back as V exactly ("0.1", "2.5", "3"). */
-int bm_clean_fmt_double(char *buf, size_t size, double v);
+/* The value helpers (numbers, missing values) are in bm_values.h. */
 
 #endif

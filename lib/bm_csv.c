@@ -3,7 +3,9 @@
 
 #include "bm_csv.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,10 @@ typedef struct {
 } batch_t;
 
 struct bm_csv {
-	bm_in_t *in;
+	bm_in_t *in;    /* or NULL: a byte range of RFD read with pread */
+	int rfd;
+	uint64_t roff, rleft;
+	char *rname;
 	/* threaded: the producer owns INNER; the consumer takes batches */
 	struct bm_csv *inner;
 	pthread_t thread;
@@ -69,6 +74,11 @@ struct bm_csv {
 enum { REC_OK, REC_MORE, REC_SKIP, REC_ERR, REC_EOF };
 
 static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts);
+
+static inline const char *rname(const bm_csv_t *r)
+{
+	return r->in ? bm_in_name(r->in) : r->rname;
+}
 static void *producer(void *arg);
 static int refill(bm_csv_t *r);
 static int parse(bm_csv_t *r);
@@ -174,7 +184,7 @@ static void *producer(void *arg)
 	if (k < 0 || !switch_batch(r, k)) {
 		if (k >= 0) {
 			r->batch[k].status = -1;
-			snprintf(r->batch[k].err, sizeof r->batch[k].err, "%s: out of memory", bm_in_name(r->in));
+			snprintf(r->batch[k].err, sizeof r->batch[k].err, "%s: out of memory", rname(r));
 			hand_over(r, k);
 		}
 		return NULL;
@@ -239,7 +249,7 @@ static void *producer(void *arg)
 		if (!ok) {
 			r->batch[k].nrec = r->batch[k].next = 0;
 			r->batch[k].status = -1;
-			snprintf(r->batch[k].err, sizeof r->batch[k].err, "%s:%llu: out of memory", bm_in_name(r->in),
+			snprintf(r->batch[k].err, sizeof r->batch[k].err, "%s:%llu: out of memory", rname(r),
 			         (unsigned long long)in->line);
 			hand_over(r, k);
 			return NULL;
@@ -296,7 +306,7 @@ static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts)
 		return NULL;
 	}
 	r->in = in;
-	r->o = opts ? *opts : (bm_csv_opts_t){',', '"', -1, false};
+	r->o = opts ? *opts : (bm_csv_opts_t){',', '"', -1, false, false};
 	r->cap = CSV_BUFSIZE;
 	r->buf = calloc(r->cap + CSV_PAD, 1);
 	r->scratch = malloc(r->cap + CSV_PAD);
@@ -317,6 +327,26 @@ static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts)
 	r->special['\r'] = 1;
 	if (r->o.comment >= 0)
 		r->special[(unsigned char)r->o.comment] = 1;
+	return r;
+}
+
+bm_csv_t *bm_csv_open_range(int fd, const char *name, uint64_t off, uint64_t len, const bm_csv_opts_t *opts)
+{
+	bm_csv_opts_t o = opts ? *opts : (bm_csv_opts_t){',', '"', -1, false, false};
+	o.threaded = false;
+	bm_csv_t *r = open_plain(NULL, &o);
+	if (!r)
+		return NULL;
+	r->rname = strdup(name);
+	if (!r->rname) {
+		bm_csv_close(r);
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	r->rfd = fd;
+	r->roff = off;
+	r->rleft = len;
+	r->started = off > 0; /* a byte order mark only at the start of the file */
 	return r;
 }
 
@@ -345,6 +375,7 @@ void bm_csv_close(bm_csv_t *r)
 		return;
 	}
 	bm_in_close(r->in);
+	free(r->rname);
 	free(r->buf);
 	free(r->scratch);
 	free(r->f);
@@ -353,7 +384,7 @@ void bm_csv_close(bm_csv_t *r)
 
 const char *bm_csv_name(const bm_csv_t *r)
 {
-	return bm_in_name(r->in);
+	return rname(r);
 }
 
 /* Keep buf[pos..end), read more after it. 0 or -1. */
@@ -366,27 +397,47 @@ static int refill(bm_csv_t *r)
 	}
 	if (r->end == r->cap) {
 		if (r->cap >= ((size_t)1 << 40)) {
-			bm_seterr("%s:%llu: record too long", bm_in_name(r->in), (unsigned long long)r->line);
+			bm_seterr("%s:%llu: record too long", rname(r), (unsigned long long)r->line);
 			return -1;
 		}
 		size_t cap = r->cap * 2;
 		char *b = realloc(r->buf, cap + CSV_PAD);
 		if (!b) {
-			bm_seterr("%s:%llu: out of memory for a record", bm_in_name(r->in), (unsigned long long)r->line);
+			bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
 			return -1;
 		}
 		memset(b + r->cap, 0, cap - r->cap + CSV_PAD);
 		r->buf = b;
 		char *s = realloc(r->scratch, cap + CSV_PAD);
 		if (!s) {
-			bm_seterr("%s:%llu: out of memory for a record", bm_in_name(r->in), (unsigned long long)r->line);
+			bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
 			return -1;
 		}
 		r->scratch = s;
 		r->cap = cap;
 	}
 	size_t want = r->cap - r->end;
-	ssize_t n = bm_in_read(r->in, r->buf + r->end, want);
+	ssize_t n;
+	if (r->in)
+		n = bm_in_read(r->in, r->buf + r->end, want);
+	else {
+		n = 0;
+		while ((size_t)n < want && r->rleft > 0) {
+			size_t k = want - (size_t)n < r->rleft ? want - (size_t)n : (size_t)r->rleft;
+			ssize_t got = pread(r->rfd, r->buf + r->end + n, k, (off_t)r->roff);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				bm_seterr("%s: read error: %s", r->rname, strerror(errno));
+				return -1;
+			}
+			if (got == 0)
+				r->rleft = 0;
+			r->roff += (uint64_t)got;
+			r->rleft -= (uint64_t)got;
+			n += got;
+		}
+	}
 	if (n < 0)
 		return -1;
 	r->end += (size_t)n;
@@ -475,7 +526,7 @@ static int parse(bm_csv_t *r)
 		if (nf == r->fcap) {
 			bm_csv_field_t *f = realloc(r->f, 2 * r->fcap * sizeof *f);
 			if (!f) {
-				bm_seterr("%s:%llu: out of memory for a record", bm_in_name(r->in), (unsigned long long)r->line);
+				bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
 				return REC_ERR;
 			}
 			r->f = f;
@@ -492,8 +543,8 @@ static int parse(bm_csv_t *r)
 				if (!close) {
 					if (!r->eof)
 						return REC_MORE;
-					bm_seterr("%s:%llu: unterminated quoted field", bm_in_name(r->in),
-					          (unsigned long long)(r->line + lines + count_nl(start, s)));
+					bm_seterr("%s:%llu: unterminated quoted field", rname(r),
+					          (unsigned long long)(r->line + count_nl(start, s)));
 					return REC_ERR;
 				}
 				if (close + 1 >= end && !r->eof)
@@ -509,6 +560,11 @@ static int parse(bm_csv_t *r)
 			p = close + 1;
 			while (!sp[(unsigned char)*p])
 				p++;
+			if (r->o.strict && p != close + 1) {
+				bm_seterr("%s:%llu: unexpected character after a closing quote", rname(r),
+				          (unsigned long long)(r->line + count_nl(start, p)));
+				return REC_ERR;
+			}
 			if (simple && p == close + 1) {
 				f->val = s + 1;
 				f->len = (size_t)(close - s - 1);

@@ -7,7 +7,7 @@
  * with it is skipped, elsewhere outside quotes it ends the record); blank
  * lines skipped. Like pandas it is lenient where RFC 4180 is silent: a quote
  * inside an unquoted field is a plain character, and text after a closing
- * quote is appended to the field.
+ * quote is appended to the field (an error with the strict option).
  *
  * Each field comes with its value (quotes removed, doubled quotes undone)
  * and its raw bytes as they were in the input, so an unchanged field or a
@@ -48,6 +48,9 @@ typedef struct {
 	char quote;   /* '"' */
 	int comment;  /* a byte, or -1 for none */
 	bool threaded; /* read and split records in a second thread */
+	bool strict;   /* text after a closing quote is an error, "FILE:LINE:
+	                * unexpected character after a closing quote" (else it
+	                * is appended to the field, as pandas does) */
 } bm_csv_opts_t;
 
 typedef struct bm_csv bm_csv_t;
@@ -58,6 +61,13 @@ typedef struct bm_csv bm_csv_t;
  * splits it into records, handed over in batches; the records and errors
  * are the same, in the same order. */
 bm_csv_t *bm_csv_open(bm_in_t *in, const bm_csv_opts_t *opts);
+/* Read records from the bytes [OFF, OFF+LEN) of FD, a plain (not
+ * compressed) file read with pread, so several readers can share it; NAME
+ * names it in messages. The range is read as a whole input that ends at
+ * OFF+LEN (a quoted field still open there is unterminated), its lines
+ * counted from 1, a byte order mark looked for only at offset 0. FD stays
+ * the caller's. NULL on error. */
+bm_csv_t *bm_csv_open_range(int fd, const char *name, uint64_t off, uint64_t len, const bm_csv_opts_t *opts);
 void bm_csv_close(bm_csv_t *r);
 const char *bm_csv_name(const bm_csv_t *r);
 

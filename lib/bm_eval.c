@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bm_csv.h"
 #include "bm_labels.h"
 #include "bm_stream.h"
 
@@ -677,79 +678,85 @@ out:
 }
 
 /* Column SPEC among the header's fields (or by 1-based number). */
-static int find_col(const char *file, const bm_csvrec_t *r, size_t nf, bool header, const char *spec,
-		    size_t *col)
+static int find_col(const char *file, const bm_csv_rec_t *r, bool header, const char *spec, size_t *col)
 {
+	size_t nf = r->n;
 	if (header)
 		for (size_t i = 0; i < nf; i++)
-			if (r->f[i].len == strlen(spec) && memcmp(r->f[i].s, spec, r->f[i].len) == 0) {
+			if (r->f[i].len == strlen(spec) && memcmp(r->f[i].val, spec, r->f[i].len) == 0) {
 				*col = i;
 				return 0;
 			}
 	int64_t v;
 	if (bm_labels_parse_int(spec, strlen(spec), &v) && spec[0] != '+' && spec[0] != '-') {
 		if (v < 1 || (uint64_t)v > nf) {
-			bm_seterr("%s:%" PRIu64 ": column %s out of range (%zu fields)", file, r->lineno, spec, nf);
+			bm_seterr("%s:%" PRIu64 ": column %s out of range (%zu fields)", file, r->line, spec, nf);
 			return -1;
 		}
 		*col = (size_t)v - 1;
 		return 0;
 	}
 	if (!header)
-		bm_seterr("%s:%" PRIu64 ": column '%s' is not a number (there is no header)", file, r->lineno, spec);
+		bm_seterr("%s:%" PRIu64 ": column '%s' is not a number (there is no header)", file, r->line, spec);
 	else
-		bm_seterr("%s:%" PRIu64 ": no column named '%s'", file, r->lineno, spec);
+		bm_seterr("%s:%" PRIu64 ": no column named '%s'", file, r->line, spec);
 	return -1;
 }
 
+/* --csv: the project's CSV reader (bm_csv), strict about text after a
+ * closing quote; blank lines skipped, a byte order mark ignored. */
 static int run_csv(const bm_eval_opts_t *o, bm_eval_t *ev)
 {
 	tx_t x;
-	bm_csvrec_t r = {0};
-	bm_in_t *in = NULL;
+	bm_csv_t *r = NULL;
 	int rc = -1;
 	if (tx_init(&x, o) < 0)
 		goto out;
-	in = bm_in_open(o->csv);
+	bm_in_t *in = bm_in_open(o->csv);
 	if (!in)
 		goto out;
-	const char *file = bm_in_name(in);
-	ssize_t nf = bm_labels_csv_record(in, &r);
-	if (nf < 0)
+	const bm_csv_opts_t co = {.delim = ',', .quote = '"', .comment = -1, .strict = true};
+	if (!(r = bm_csv_open(in, &co))) {
+		bm_in_close(in);
 		goto out;
-	if (nf == 0) {
+	}
+	const char *file = bm_csv_name(r);
+	bm_csv_rec_t *rec;
+	int st = bm_csv_next(r, &rec);
+	if (st < 0)
+		goto out;
+	if (st == 0) {
 		bm_seterr("%s: empty input (no lines)", file);
 		goto out;
 	}
 	size_t ct, cp;
 	bool header = !o->no_header;
-	if (find_col(file, &r, (size_t)nf, header, o->truth_col, &ct) < 0 ||
-	    find_col(file, &r, (size_t)nf, header, o->pred_col, &cp) < 0)
+	if (find_col(file, rec, header, o->truth_col, &ct) < 0 || find_col(file, rec, header, o->pred_col, &cp) < 0)
 		goto out;
 	char tcol[80], pcol[80];
 	snprintf(tcol, sizeof tcol, " in column '%s'", o->truth_col);
 	snprintf(pcol, sizeof pcol, " in column '%s'", o->pred_col);
-	size_t want = (size_t)nf;
+	size_t want = rec->n;
 	bool first = true;
 	for (;;) {
 		if (!first || header) {
-			ssize_t got = bm_labels_csv_record(in, &r);
-			if (got < 0)
+			st = bm_csv_next(r, &rec);
+			if (st < 0)
 				goto out;
-			if (got == 0)
+			if (st == 0)
 				break;
-			if ((size_t)got != want) {
-				bm_seterr("%s:%" PRIu64 ": expected %zu fields, found %zd", file, r.lineno, want, got);
+			if (rec->n != want) {
+				bm_seterr("%s:%" PRIu64 ": expected %zu fields, found %zu", file, rec->line, want, rec->n);
 				goto out;
 			}
 		}
 		first = false;
-		const bm_field_t *t = &r.f[ct], *p = &r.f[cp];
+		const bm_csv_field_t *t = &rec->f[ct], *p = &rec->f[cp];
 		if (x.a.mode == 1 && (t->len == 0 || p->len == 0)) {
-			bm_seterr("%s:%" PRIu64 ": empty label%s", file, r.lineno, t->len == 0 ? tcol : pcol);
+			bm_seterr("%s:%" PRIu64 ": empty label%s", file, rec->line, t->len == 0 ? tcol : pcol);
 			goto out;
 		}
-		if (add_text(&x, t->s, t->len, file, r.lineno, p->s, p->len, file, r.lineno, "") < 0)
+		if (add_text(&x, t->val, t->len, file, rec->line, p->val, p->len, file, rec->line, "") < 0)
 			goto out;
 	}
 	if (x.a.rows == 0) {
@@ -758,8 +765,7 @@ static int run_csv(const bm_eval_opts_t *o, bm_eval_t *ev)
 	}
 	rc = text_finish(&x, ev);
 out:
-	bm_in_close(in);
-	bm_labels_csv_free(&r);
+	bm_csv_close(r);
 	tx_free(&x);
 	return rc;
 }

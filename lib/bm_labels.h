@@ -1,4 +1,4 @@
-/* bm_labels.h: class labels read as text, and a minimal CSV record reader.
+/* bm_labels.h: class labels read as text.
  *
  * A label table gives every distinct label a dense id (0, 1, ... in order of
  * first appearance) with one hash lookup, so a text stream of labels turns
@@ -10,9 +10,7 @@
  *   - otherwise as strings, by their bytes (for UTF-8 that is numpy's code
  *     point order), every distinct byte string a label of its own.
  *
- * bm_labels_csv_record() reads one RFC 4180 record (commas, double quotes,
- * doubled quotes, quoted newlines); it is the few lines bm-eval needs for
- * --csv, not a general CSV module.
+ * (bm-eval --csv reads its CSV with bm_csv, the project's CSV reader.)
  */
 #ifndef BM_LABELS_H
 #define BM_LABELS_H
@@ -48,29 +46,5 @@ size_t bm_labels_order(const bm_labels_t *t, int32_t *map, int32_t *rep);
 /* Whether S (LEN bytes) is an integer label, [+-]?[0-9]+ within int64;
  * its value in *V. */
 bool bm_labels_parse_int(const char *s, size_t len, int64_t *v);
-
-/* ---- CSV ---- */
-
-typedef struct {
-	const char *s; /* the field's text, unquoted; not NUL-terminated */
-	size_t len;
-} bm_field_t;
-
-typedef struct {
-	char *buf; /* unquoted text of the record */
-	size_t cap;
-	char *line; /* bm_in_getline's buffer */
-	size_t lcap;
-	bm_field_t *f;
-	size_t fcap;
-	uint64_t lineno; /* line on which the last record started (1-based) */
-	uint64_t next;   /* lines consumed so far */
-} bm_csvrec_t;
-
-/* Read the next non-empty record from IN into R (R zeroed before the first
- * call). A trailing '\r' on a line is dropped. Returns the number of fields,
- * 0 at the end of input, -1 on error with bm_errmsg() "FILE:LINE: what". */
-ssize_t bm_labels_csv_record(bm_in_t *in, bm_csvrec_t *r);
-void bm_labels_csv_free(bm_csvrec_t *r);
 
 #endif

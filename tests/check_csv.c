@@ -1,4 +1,5 @@
-/* Unit tests of the CSV reader and writer (bm_csv) and of bm-clean's value
+/* Unit tests of the CSV reader and writer (bm_csv), of the row spool
+ * (bm_spool) and of bm-clean's value
  * helpers (numbers, missing values, number formatting). */
 #include "config.h"
 
@@ -12,6 +13,8 @@
 #include "bm_clean.h"
 #include "bm_csv.h"
 #include "bm_io.h"
+#include "bm_spool.h"
+#include "bm_values.h"
 
 /* A reader over the bytes S[0..n) (through a temporary file). */
 static bm_csv_t *reader(const char *s, size_t n, const bm_csv_opts_t *o)
@@ -112,7 +115,7 @@ END_TEST
 
 START_TEST(test_comment_delim)
 {
-	bm_csv_opts_t o = {';', '"', '#', false};
+	bm_csv_opts_t o = {';', '"', '#', false, false};
 	const char *s = "# head\na;b # tail\n\"#\";2\n#x;y\n";
 	bm_csv_t *r = reader(s, strlen(s), &o);
 	uint64_t line;
@@ -127,7 +130,7 @@ END_TEST
 START_TEST(test_unterminated)
 {
 	const char *s = "a,b\n1,\"2\n3,4\n";
-	bm_csv_opts_t o = {',', '"', -1, _i == 1};
+	bm_csv_opts_t o = {',', '"', -1, _i == 1, false};
 	bm_csv_t *r = reader(s, strlen(s), &o);
 	ck_assert_str_eq(next(r, NULL), "a|b");
 	ck_assert_str_eq(next(r, NULL), "<error>");
@@ -153,7 +156,7 @@ END_TEST
  * plain (_i == 0) and threaded (_i == 1). */
 START_TEST(test_big)
 {
-	bm_csv_opts_t o = {',', '"', -1, _i == 1};
+	bm_csv_opts_t o = {',', '"', -1, _i == 1, false};
 	size_t n = 5u << 20, len = 0;
 	char *s = malloc(n + (3u << 20) + 4096);
 	ck_assert_ptr_nonnull(s);
@@ -185,9 +188,120 @@ START_TEST(test_big)
 }
 END_TEST
 
+/* Byte ranges of a file (bm_csv_open_range): cut after a record, the parts
+ * give the records of the whole; cut inside a quoted field, the first part
+ * ends with an unterminated quoted field. */
+START_TEST(test_range)
+{
+	const char *s = "a,b\n1,\"x\ny\"\n\xEF\xBB\xBF" "2,z\n";
+	FILE *f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(s, 1, strlen(s), f), strlen(s));
+	ck_assert_int_eq(fflush(f), 0);
+	int fd = fileno(f);
+	size_t cut = strlen("a,b\n1,\"x\ny\"\n"), len = strlen(s);
+	bm_csv_t *r = bm_csv_open_range(fd, "t.csv", 0, cut, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(next(r, NULL), "a|b");
+	ck_assert_str_eq(next(r, NULL), "1|x\ny");
+	ck_assert_str_eq(next(r, NULL), "<eof>");
+	bm_csv_close(r);
+	uint64_t line;
+	r = bm_csv_open_range(fd, "t.csv", cut, len - cut, NULL);
+	ck_assert_str_eq(next(r, &line), "\xEF\xBB\xBF" "2|z"); /* no byte order mark past offset 0 */
+	ck_assert_uint_eq(line, 1);
+	ck_assert_str_eq(next(r, NULL), "<eof>");
+	bm_csv_close(r);
+	r = bm_csv_open_range(fd, "t.csv", 0, strlen("a,b\n1,\"x\n"), NULL);
+	ck_assert_str_eq(next(r, NULL), "a|b");
+	ck_assert_str_eq(next(r, NULL), "<error>");
+	ck_assert_str_eq(bm_errmsg(), "t.csv:2: unterminated quoted field");
+	bm_csv_close(r);
+	fclose(f);
+}
+END_TEST
+
+/* The records bm-eval --csv reads (strict: text after a closing quote is an
+ * error), the cases of its former reader. */
+START_TEST(test_strict)
+{
+	bm_csv_opts_t o = {',', '"', -1, false, true};
+	const char *s = "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\n"
+	                "1,\"two\nlines\",\r\n"
+	                ",,\n"
+	                "\"\"\n";
+	bm_csv_t *r = reader(s, strlen(s), &o);
+	uint64_t line;
+	ck_assert_str_eq(next(r, &line), "a|b,c|say \"hi\"");
+	ck_assert_uint_eq(line, 1);
+	ck_assert_str_eq(next(r, &line), "1|two\nlines|"); /* the blank line is skipped */
+	ck_assert_uint_eq(line, 3);
+	ck_assert_str_eq(next(r, &line), "||");
+	ck_assert_uint_eq(line, 5);
+	bm_csv_rec_t *rec;
+	ck_assert_int_eq(bm_csv_next(r, &rec), 1);
+	ck_assert_uint_eq(rec->n, 1);
+	ck_assert_uint_eq(rec->f[0].len, 0);
+	ck_assert_str_eq(next(r, NULL), "<eof>");
+	bm_csv_close(r);
+	s = "a\n\"open\nstill open\n";
+	r = reader(s, strlen(s), &o);
+	ck_assert_str_eq(next(r, NULL), "a");
+	ck_assert_str_eq(next(r, NULL), "<error>");
+	ck_assert_str_eq(bm_errmsg(), "t.csv:2: unterminated quoted field");
+	bm_csv_close(r);
+	s = "a,b\n\"x\ny\"z,1\n";
+	r = reader(s, strlen(s), &o);
+	ck_assert_str_eq(next(r, NULL), "a|b");
+	ck_assert_str_eq(next(r, NULL), "<error>");
+	ck_assert_str_eq(bm_errmsg(), "t.csv:3: unexpected character after a closing quote");
+	bm_csv_close(r);
+	o.strict = false;
+	r = reader(s, strlen(s), &o);
+	ck_assert_str_eq(next(r, NULL), "a|b");
+	ck_assert_str_eq(next(r, NULL), "x\nyz|1");
+	bm_csv_close(r);
+}
+END_TEST
+
+/* The spool gives its rows back in order, from memory and from its file
+ * (MEM 0: every full chunk goes to the file; 8 MiB: one chunk in memory). */
+static void count_row(void *arg, const unsigned char *row)
+{
+	uint64_t *next = arg, v;
+	memcpy(&v, row, 8);
+	ck_assert_uint_eq(v, *next);
+	ck_assert_uint_eq(row[8], (unsigned char)(v * 7));
+	(*next)++;
+}
+
+START_TEST(test_spool)
+{
+	bm_spool_t sp;
+	size_t mem = _i == 0 ? 0 : (size_t)9 << 20;
+	bm_spool_init(&sp, 12, mem);
+	const uint64_t n = 2000000; /* 24 MB: chunks in memory and in the file */
+	unsigned char row[12] = {0};
+	for (uint64_t i = 0; i < n; i++) {
+		memcpy(row, &i, 8);
+		row[8] = (unsigned char)(i * 7);
+		bm_spool_put(&sp, row);
+	}
+	ck_assert(sp.file != NULL);
+	ck_assert_uint_eq(sp.nchunks, _i == 0 ? 0 : 1);
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t next = 0;
+		bm_spool_each(&sp, count_row, &next, pass == 1);
+		ck_assert_uint_eq(next, n);
+	}
+	ck_assert(sp.file == NULL && sp.cur == NULL && sp.nchunks == 0);
+	bm_spool_free(&sp);
+}
+END_TEST
+
 START_TEST(test_writer)
 {
-	bm_csv_opts_t o = {',', '"', -1, false};
+	bm_csv_opts_t o = {',', '"', -1, false, false};
 	char *b = NULL;
 	size_t len = 0, cap = 0;
 	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "plain", 5, &o, false), 0);
@@ -198,7 +312,7 @@ START_TEST(test_writer)
 	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "", 0, &o, true), 0);
 	ck_assert_uint_eq(len, strlen("plain\"a,b\"\"say \"\"hi\"\"\"\"l1\nl2\"\"\""));
 	ck_assert(memcmp(b, "plain\"a,b\"\"say \"\"hi\"\"\"\"l1\nl2\"\"\"", len) == 0);
-	ck_assert(bm_csv_needs_quotes("a#", 2, &(bm_csv_opts_t){',', '"', '#', false}, false));
+	ck_assert(bm_csv_needs_quotes("a#", 2, &(bm_csv_opts_t){',', '"', '#', false, false}, false));
 	ck_assert(!bm_csv_needs_quotes("a#", 2, &o, false));
 	free(b);
 }
@@ -259,6 +373,48 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+/* Random decimal numbers in many shapes: bm_clean_parse_num (with its fast
+ * path for short decimals) gives the same bits as strtod. */
+START_TEST(test_numbers_random)
+{
+	uint64_t st = 0x9E3779B97F4A7C15ULL;
+	char b[80];
+	for (int i = 0; i < 2000000; i++) {
+		st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+		uint64_t r = st;
+		int n = 0;
+		int kind = (int)(r % 6);
+		r /= 6;
+		if (r % 3 == 0)
+			b[n++] = r % 2 ? '-' : '+';
+		r /= 3;
+		if (kind == 0) /* %.*f of a random double */
+			n += sprintf(b + n, "%.*f", (int)(r % 12), (double)(st >> 11) * 0x1.0p-53 * pow(10, (double)(r / 12 % 16)));
+		else if (kind == 1) /* %.*e */
+			n += sprintf(b + n, "%.*e", (int)(r % 20), (double)(st >> 11) * 0x1.0p-53 * pow(10, (double)(r / 20 % 60) - 30));
+		else { /* random digits, a point anywhere, maybe an exponent */
+			int nd = 1 + (int)(r % (kind == 2 ? 8 : kind == 3 ? 17 : 24));
+			r /= 24;
+			int pt = (int)(r % (uint64_t)(nd + 2)) - 1;
+			r /= (uint64_t)(nd + 2);
+			uint64_t d = st * 0xD6E8FEB86659FD93ULL;
+			for (int k = 0; k < nd; k++) {
+				if (k == pt)
+					b[n++] = '.';
+				b[n++] = (char)('0' + (d >> 60) % 10);
+				d = d * 6364136223846793005ULL + 1442695040888963407ULL;
+			}
+			if (kind == 5)
+				n += sprintf(b + n, "e%d", (int)(r % 60) - 30);
+		}
+		b[n] = '\0';
+		double v, want = strtod(b, NULL);
+		ck_assert_msg(bm_clean_parse_num(b, (size_t)n, &v, NULL), "'%s'", b);
+		ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "'%s' -> %.17g, strtod %.17g", b, v, want);
+	}
+}
+END_TEST
+
 START_TEST(test_na)
 {
 	static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
@@ -299,10 +455,14 @@ int main(void)
 	tcase_add_loop_test(tc, test_unterminated, 0, 2);
 	tcase_add_test(tc, test_no_final_newline);
 	tcase_add_loop_test(tc, test_big, 0, 2);
+	tcase_add_test(tc, test_range);
+	tcase_add_test(tc, test_strict);
+	tcase_add_loop_test(tc, test_spool, 0, 2);
 	tcase_add_test(tc, test_writer);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_utf8);
 	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_numbers_random);
 	tcase_add_test(tc, test_na);
 	tcase_add_test(tc, test_fmt);
 	suite_add_tcase(s, tc);

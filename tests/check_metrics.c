@@ -97,63 +97,6 @@ START_TEST(labels_parse_int)
 }
 END_TEST
 
-/* ---- CSV ---- */
-
-static bm_in_t *text_in(const char *s)
-{
-	int fd[2];
-	ck_assert_int_eq(pipe(fd), 0);
-	ck_assert_int_eq(write(fd[1], s, strlen(s)), (ssize_t)strlen(s));
-	close(fd[1]);
-	return bm_in_fdopen(fd[0], "t.csv");
-}
-
-static void field_is(const bm_csvrec_t *r, size_t i, const char *want)
-{
-	ck_assert_uint_eq(r->f[i].len, strlen(want));
-	ck_assert(memcmp(r->f[i].s, want, r->f[i].len) == 0);
-}
-
-START_TEST(csv_records)
-{
-	bm_in_t *in = text_in("a,\"b,c\",\"say \"\"hi\"\"\"\r\n\n"
-			      "1,\"two\nlines\",\r\n"
-			      ",,\n"
-			      "\"\"\n");
-	bm_csvrec_t r = {0};
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), 3);
-	ck_assert_uint_eq(r.lineno, 1);
-	field_is(&r, 0, "a");
-	field_is(&r, 1, "b,c");
-	field_is(&r, 2, "say \"hi\"");
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), 3); /* the empty line is skipped */
-	ck_assert_uint_eq(r.lineno, 3);
-	field_is(&r, 0, "1");
-	field_is(&r, 1, "two\nlines");
-	field_is(&r, 2, "");
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), 3);
-	ck_assert_uint_eq(r.lineno, 5);
-	field_is(&r, 1, "");
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), 1);
-	field_is(&r, 0, "");
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), 0);
-	bm_in_close(in);
-	bm_labels_csv_free(&r);
-
-	in = text_in("a\n\"open\nstill open\n");
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), 1);
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), -1);
-	ck_assert_str_eq(bm_errmsg(), "t.csv:2: unterminated quoted field");
-	bm_in_close(in);
-	bm_labels_csv_free(&r);
-	in = text_in("\"a\"b\n");
-	ck_assert_int_eq(bm_labels_csv_record(in, &r), -1);
-	ck_assert_str_eq(bm_errmsg(), "t.csv:1: unexpected character after a closing quote");
-	bm_in_close(in);
-	bm_labels_csv_free(&r);
-}
-END_TEST
-
 /* ---- confusion matrix and classification metrics ---- */
 
 START_TEST(confusion_sparse_ids_grow)
@@ -388,7 +331,6 @@ int main(void)
 	tcase_add_test(tc, pairwise_sum_is_numpys);
 	tcase_add_test(tc, labels_intern_and_order);
 	tcase_add_test(tc, labels_parse_int);
-	tcase_add_test(tc, csv_records);
 	tcase_add_test(tc, confusion_sparse_ids_grow);
 	tcase_add_test(tc, classification_values);
 	tcase_add_test(tc, proba_values);

@@ -1,0 +1,196 @@
+/* bm_clean_stats.c: bm-clean's stats file (--save-stats, --load-stats): a
+ * small CSV file of lines "kind,fields...", see bm-clean(1) and
+ * bm_clean_int.h. */
+#include "config.h"
+
+#include "bm_clean_int.h"
+
+static void stats_add_fields(sbuf_t *b, const char **v, int n)
+{
+	static const bm_csv_opts_t co = {',', '"', -1, false, false};
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sb_add(b, ",", 1);
+		size_t len = b->len, cap = b->cap;
+		if (bm_csv_append(&b->s, &len, &cap, v[i], strlen(v[i]), &co, n == 1) < 0)
+			bm_die("out of memory");
+		b->len = len;
+		b->cap = cap;
+	}
+	sb_add(b, "\n", 1);
+}
+
+void bm_clean_save_stats(ctx_t *x)
+{
+	const bm_clean_opts_t *o = x->o;
+	sbuf_t b = {0};
+	char n1[40], n2[40], n3[40], n4[40];
+	stats_add_fields(&b, (const char *[]){"bm-clean-stats", "1"}, 2);
+	static const char *const sname[] = {"none", "standardize", "minmax"};
+	stats_add_fields(&b, (const char *[]){"scale", sname[x->scale]}, 2);
+	if (x->label >= 0) {
+		col_t *c = &x->c[x->label];
+		stats_add_fields(&b, (const char *[]){"label", c->name, o->regression ? "regression" : "classification"}, 3);
+		if (!o->regression)
+			for (size_t i = 0; i < c->cats.n; i++)
+				for (size_t k = 0; k < c->cats.n; k++)
+					if (c->cats.e[k].id == (int64_t)i)
+						stats_add_fields(&b, (const char *[]){"class", c->cats.e[k].key}, 2);
+	}
+	if (o->tensor) {
+		for (size_t i = 0; i < x->nnum; i++) {
+			col_t *c = &x->c[x->num[i]];
+			bm_clean_fmt_double(n1, sizeof n1, c->mean);
+			bm_clean_fmt_double(n2, sizeof n2, c->std);
+			bm_clean_fmt_double(n3, sizeof n3, c->min);
+			bm_clean_fmt_double(n4, sizeof n4, c->max);
+			stats_add_fields(&b, (const char *[]){"numeric", c->name, n1, n2, n3, n4}, 6);
+		}
+		for (size_t i = 0; i < x->noh; i++) {
+			col_t *c = &x->c[x->oh[i]];
+			stats_add_fields(&b, (const char *[]){"onehot", c->name}, 2);
+			for (size_t id = 0; id < c->cats.n; id++)
+				for (size_t k = 0; k < c->cats.n; k++)
+					if (c->cats.e[k].id == (int64_t)id)
+						stats_add_fields(&b, (const char *[]){"category", c->name, c->cats.e[k].key}, 3);
+		}
+	}
+	for (size_t j = 0; j < x->nsel; j++) {
+		col_t *c = &x->c[j];
+		for (int k = FILL_MEAN; k <= FILL_MODE; k++)
+			if (c->statfill[k])
+				stats_add_fields(&b, (const char *[]){"fill", c->name, fill_kind_name[k], c->statfill[k]}, 4);
+	}
+	bm_out_t *out = bm_out_open(o->save_stats, 0);
+	if (!out || bm_out_write(out, b.s, b.len) < 0 || bm_out_commit(out) < 0)
+		bm_die("%s", bm_errmsg());
+	free(b.s);
+}
+
+/* Read the stats file: sets column types, categories, classes, scaling and
+ * statistical fill values. */
+void bm_clean_load_stats(ctx_t *x)
+{
+	const bm_clean_opts_t *o = x->o;
+	const char *path = o->load_stats;
+	bm_in_t *in = bm_in_open(path);
+	if (!in)
+		bm_die("%s", bm_errmsg());
+	bm_csv_t *r = bm_csv_open(in, NULL);
+	if (!r)
+		bm_die("%s", bm_errmsg());
+	bm_csv_rec_t *rec;
+	int st;
+	bool first = true, have_cols = false;
+	size_t nnum = 0, noh = 0;
+	size_t *num = xmalloc(x->nsel * sizeof *num), *oh = xmalloc(x->nsel * sizeof *oh);
+	while ((st = bm_csv_next(r, &rec)) > 0) {
+		unsigned long long line = (unsigned long long)rec->line;
+		char *f[6] = {0};
+		for (size_t i = 0; i < rec->n && i < 6; i++)
+			f[i] = xmemdup(rec->f[i].val, rec->f[i].len);
+		size_t n = rec->n;
+		if (first) {
+			if (n != 2 || strcmp(f[0], "bm-clean-stats") != 0 || strcmp(f[1], "1") != 0)
+				bm_die("%s:%llu: not a bm-clean stats file", path, line);
+			first = false;
+		} else if (strcmp(f[0], "scale") == 0 && n == 2) {
+			int s = strcmp(f[1], "standardize") == 0 ? BM_SCALE_STANDARDIZE
+			        : strcmp(f[1], "minmax") == 0    ? BM_SCALE_MINMAX
+			        : strcmp(f[1], "none") == 0      ? BM_SCALE_NONE
+			                                         : -1;
+			if (s < 0)
+				bm_die("%s:%llu: unknown scaling '%s'", path, line, f[1]);
+			if (o->scale < 0)
+				x->scale = s;
+		} else if (strcmp(f[0], "label") == 0 && n == 3) {
+			int j = -1;
+			for (size_t i = 0; i < x->nsel; i++)
+				if (strcmp(x->c[i].name, f[1]) == 0)
+					j = (int)i;
+			if (x->label >= 0 && (j != x->label))
+				bm_die("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
+			if (j >= 0 && o->tensor) {
+				x->label = j;
+				x->c[j].type = T_LABEL;
+			}
+			if ((strcmp(f[2], "regression") == 0) != o->regression)
+				bm_die("%s:%llu: the stats file is for %s; %s --regression", path, line, f[2],
+				       o->regression ? "drop" : "add");
+		} else if (strcmp(f[0], "class") == 0 && n == 2) {
+			if (x->label >= 0)
+				bm_strmap_get(&x->c[x->label].cats, f[1], strlen(f[1]), true);
+		} else if ((strcmp(f[0], "numeric") == 0 && n == 6) || (strcmp(f[0], "onehot") == 0 && n == 2) ||
+		           (strcmp(f[0], "category") == 0 && n == 3) || (strcmp(f[0], "fill") == 0 && n == 4)) {
+			int j = -1;
+			for (size_t i = 0; i < x->nsel; i++)
+				if (strcmp(x->c[i].name, f[1]) == 0)
+					j = (int)i;
+			if (j < 0 && strcmp(f[0], "fill") != 0 && o->tensor)
+				bm_die("%s: no column '%s' (named in the stats file %s)", x->first_file, f[1], path);
+			if (j < 0)
+				goto next;
+			col_t *c = &x->c[j];
+			if (strcmp(f[0], "numeric") == 0) {
+				double v[4];
+				for (int i = 0; i < 4; i++)
+					if (!bm_clean_parse_num(f[2 + i], strlen(f[2 + i]), &v[i], NULL))
+						bm_die("%s:%llu: '%s' is not a number", path, line, f[2 + i]);
+				c->mean = v[0];
+				c->std = v[1];
+				c->min = v[2];
+				c->max = v[3];
+				c->type = T_NUMERIC;
+				if (o->tensor)
+					num[nnum++] = (size_t)j;
+				have_cols = true;
+			} else if (strcmp(f[0], "onehot") == 0) {
+				c->type = T_ONEHOT;
+				if (o->tensor)
+					oh[noh++] = (size_t)j;
+				have_cols = true;
+			} else if (strcmp(f[0], "category") == 0) {
+				if (c->type != T_ONEHOT)
+					bm_die("%s:%llu: category of '%s' before its onehot line", path, line, f[1]);
+				bm_strmap_get(&c->cats, f[2], strlen(f[2]), true);
+			} else {
+				int k = strcmp(f[2], "mean") == 0     ? FILL_MEAN
+				        : strcmp(f[2], "median") == 0 ? FILL_MEDIAN
+				        : strcmp(f[2], "mode") == 0   ? FILL_MODE
+				                                      : -1;
+				if (k < 0)
+					bm_die("%s:%llu: unknown fill '%s'", path, line, f[2]);
+				free(c->statfill[k]);
+				c->statfill[k] = xmemdup(f[3], strlen(f[3]));
+			}
+		} else
+			bm_die("%s:%llu: unknown line '%s' with %zu fields", path, line, f[0], n);
+	next:
+		for (int i = 0; i < 6; i++)
+			free(f[i]);
+	}
+	if (st < 0)
+		bm_die("%s", bm_errmsg());
+	if (first)
+		bm_die("%s: empty stats file", path);
+	bm_csv_close(r);
+	if (o->tensor && x->label >= 0 && !o->regression && x->c[x->label].cats.n == 0)
+		bm_die("%s: no classes for the label '%s'", path, x->c[x->label].name);
+	if (o->tensor) {
+		if (!have_cols)
+			bm_die("%s: no feature columns (saved without --tensor?)", path);
+		for (size_t j = 0; j < x->nsel; j++)
+			if (x->c[j].type == T_UNDECIDED)
+				x->c[j].type = T_NUMERIC + 100; /* not a feature */
+		free(x->num);
+		free(x->oh);
+		x->num = num;
+		x->nnum = nnum;
+		x->oh = oh;
+		x->noh = noh;
+	} else {
+		free(num);
+		free(oh);
+	}
+	x->stats_loaded = true;
+}

@@ -1,0 +1,123 @@
+/* bm_spool.c: rows kept in order, in memory then in a temporary file (see
+ * bm_spool.h). */
+#include "config.h"
+
+#include "bm_spool.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bm_cli.h"
+
+#define SPOOL_CHUNK (8u << 20)
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		bm_die("out of memory");
+	return p;
+}
+
+FILE *bm_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	size_t n = strlen(dir) + 32;
+	char *path = xmalloc(n);
+	snprintf(path, n, "%s/bm-clean.XXXXXX", dir);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		bm_die("cannot create a temporary file in %s: %s", dir, strerror(errno));
+	unlink(path);
+	free(path);
+	FILE *f = fdopen(fd, "w+");
+	if (!f)
+		bm_die("cannot open a temporary file: %s", strerror(errno));
+	return f;
+}
+
+void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->rowlen = rowlen ? rowlen : 1;
+	sp->mem = mem;
+	sp->chunk = sp->rowlen * (SPOOL_CHUNK / sp->rowlen + 1);
+}
+
+void bm_spool_put(bm_spool_t *sp, const void *row)
+{
+	size_t n = sp->rowlen;
+	if (!sp->cur)
+		sp->cur = xmalloc(sp->chunk);
+	if (sp->len + n > sp->chunk) {
+		if (!sp->file && (sp->nchunks + 1) * sp->chunk <= sp->mem) {
+			unsigned char **c = realloc(sp->chunks, (sp->nchunks + 1) * sizeof *c);
+			if (!c)
+				bm_die("out of memory");
+			sp->chunks = c;
+			sp->chunks[sp->nchunks++] = sp->cur;
+			sp->cur = xmalloc(sp->chunk);
+		} else {
+			if (!sp->file)
+				sp->file = bm_tmpfile();
+			if (fwrite(sp->cur, 1, sp->len, sp->file) != sp->len)
+				bm_die("writing a temporary file: %s", strerror(errno));
+		}
+		sp->len = 0;
+	}
+	memcpy(sp->cur + sp->len, row, n);
+	sp->len += n;
+}
+
+void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *row), void *arg, bool release)
+{
+	size_t n = sp->rowlen;
+	for (size_t c = 0; c < sp->nchunks; c++) {
+		for (size_t off = 0; off + n <= sp->chunk; off += n)
+			fn(arg, sp->chunks[c] + off);
+		if (release)
+			free(sp->chunks[c]);
+	}
+	if (release) {
+		free(sp->chunks);
+		sp->chunks = NULL;
+		sp->nchunks = 0;
+	}
+	if (sp->file) {
+		if (fflush(sp->file) != 0 || fseek(sp->file, 0, SEEK_SET) != 0)
+			bm_die("rereading a temporary file: %s", strerror(errno));
+		unsigned char *row = xmalloc(n);
+		while (fread(row, 1, n, sp->file) == n)
+			fn(arg, row);
+		if (ferror(sp->file))
+			bm_die("rereading a temporary file: %s", strerror(errno));
+		free(row);
+		if (release) {
+			fclose(sp->file);
+			sp->file = NULL;
+		} else if (fseek(sp->file, 0, SEEK_END) != 0)
+			bm_die("rereading a temporary file: %s", strerror(errno));
+	}
+	for (size_t off = 0; off + n <= sp->len; off += n)
+		fn(arg, sp->cur + off);
+	if (release) {
+		free(sp->cur);
+		sp->cur = NULL;
+		sp->len = 0;
+	}
+}
+
+void bm_spool_free(bm_spool_t *sp)
+{
+	for (size_t c = 0; c < sp->nchunks; c++)
+		free(sp->chunks[c]);
+	free(sp->chunks);
+	free(sp->cur);
+	if (sp->file)
+		fclose(sp->file);
+	memset(sp, 0, sizeof *sp);
+}

@@ -1,0 +1,38 @@
+/* bm_spool.h: fixed-size rows kept in order, in memory up to a limit, then
+ * in an anonymous temporary file; read back once (or more) in order.
+ *
+ * bm-clean --tensor keeps its encoded rows here until the categories and
+ * scaling of the whole input are known. Out of memory and I/O errors end
+ * the program (bm_die).
+ */
+#ifndef BM_SPOOL_H
+#define BM_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+	size_t rowlen;          /* bytes per row */
+	size_t mem;             /* bytes of full chunks kept in memory at most */
+	unsigned char **chunks; /* full chunks in memory, in order */
+	size_t nchunks;
+	unsigned char *cur;     /* the chunk being filled */
+	size_t len, chunk;      /* its bytes used; a chunk's size */
+	FILE *file;             /* full chunks past MEM, in order */
+} bm_spool_t;
+
+/* An empty spool of ROWLEN-byte rows keeping up to MEM bytes in memory. */
+void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem);
+/* Append ROW (rowlen bytes). */
+void bm_spool_put(bm_spool_t *sp, const void *row);
+/* FN(ARG, row) for each row, in order: the chunks in memory, the file,
+ * the current chunk. RELEASE: free the rows as it goes (the spool is then
+ * empty). */
+void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *row), void *arg, bool release);
+void bm_spool_free(bm_spool_t *sp);
+
+/* An anonymous temporary file ("w+") in $TMPDIR (or /tmp), gone when closed. */
+FILE *bm_tmpfile(void);
+
+#endif

@@ -1,0 +1,113 @@
+/* bm_strmap.c: a map of byte strings, and its hash (see bm_strmap.h). */
+#include "config.h"
+
+#include "bm_strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bm_cli.h"
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		bm_die("out of memory");
+	return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		bm_die("out of memory");
+	return p;
+}
+
+static char *xmemdup(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+uint64_t bm_hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *s = p;
+	uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ULL);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = bm_mix64(h ^ w) + 0x9E3779B97F4A7C15ULL;
+		s += 8;
+		n -= 8;
+	}
+	/* the last 0..7 bytes: two overlapping loads cover them all */
+	uint64_t w = 0;
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = a | (uint64_t)b << 32;
+	} else if (n)
+		w = s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
+	return bm_mix64(h ^ w ^ ((uint64_t)n << 59));
+}
+
+static void sm_rehash(bm_strmap_t *m, size_t nslot)
+{
+	free(m->slot);
+	m->slot = xmalloc(nslot * sizeof *m->slot);
+	for (size_t i = 0; i < nslot; i++)
+		m->slot[i] = -1;
+	m->nslot = nslot;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t k = m->e[i].hash & (nslot - 1);
+		while (m->slot[k] >= 0)
+			k = (k + 1) & (nslot - 1);
+		m->slot[k] = (int64_t)i;
+	}
+}
+
+/* The entry for S, added with count 0 when INSERT; -1 when absent. */
+int64_t bm_strmap_get(bm_strmap_t *m, const char *s, size_t len, bool insert)
+{
+	if (!m->nslot) {
+		if (!insert)
+			return -1;
+		sm_rehash(m, 16);
+	}
+	uint64_t h = bm_hash_bytes(s, len, 7);
+	size_t k = h & (m->nslot - 1);
+	for (;;) {
+		int64_t i = m->slot[k];
+		if (i < 0)
+			break;
+		bm_strmap_ent_t *e = &m->e[i];
+		if (e->hash == h && e->len == len && memcmp(e->key, s, len) == 0)
+			return i;
+		k = (k + 1) & (m->nslot - 1);
+	}
+	if (!insert)
+		return -1;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 16;
+		m->e = xrealloc(m->e, m->cap * sizeof *m->e);
+	}
+	int64_t i = (int64_t)m->n++;
+	m->e[i] = (bm_strmap_ent_t){xmemdup(s, len), len, h, 0, i};
+	m->slot[k] = i;
+	if (2 * m->n > m->nslot)
+		sm_rehash(m, 2 * m->nslot);
+	return i;
+}
+
+void bm_strmap_free(bm_strmap_t *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->e[i].key);
+	free(m->e);
+	free(m->slot);
+	memset(m, 0, sizeof *m);
+}

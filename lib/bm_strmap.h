@@ -1,0 +1,47 @@
+/* bm_strmap.h: a map of byte strings (distinct values with a count and an
+ * id), and the 64-bit hash it uses.
+ *
+ * Entries stay in insertion order in e[0..n) (an entry's index never
+ * changes); id starts as the index and is the caller's to renumber (e.g.
+ * after sorting). Open addressing, linear probing, at most half full.
+ * Out of memory ends the program (bm_die).
+ */
+#ifndef BM_STRMAP_H
+#define BM_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	char *key;      /* NUL-terminated copy */
+	size_t len;
+	uint64_t hash, count;
+	int64_t id;
+} bm_strmap_ent_t;
+
+typedef struct {
+	bm_strmap_ent_t *e;
+	size_t n, cap;
+	int64_t *slot;  /* -1 or an index into e */
+	size_t nslot;
+} bm_strmap_t;      /* zeroed: empty */
+
+/* The index of S[0..len) in M, added with count 0 when INSERT; -1 when
+ * absent. */
+int64_t bm_strmap_get(bm_strmap_t *m, const char *s, size_t len, bool insert);
+void bm_strmap_free(bm_strmap_t *m); /* and zero it */
+
+/* A 64-bit hash of P[0..n) with SEED, and the finalizer it uses. */
+uint64_t bm_hash_bytes(const void *p, size_t n, uint64_t seed);
+static inline uint64_t bm_mix64(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	return x;
+}
+
+#endif
