@@ -76,7 +76,7 @@ static size_t parse_cols(ctx_t *x, const char *list, const char *opt, size_t **o
 	int n = bm_csv_split_list(list, &items);
 	if (n < 0)
 		bm_usage_error("%s: malformed list '%s'", opt, list);
-	size_t *v = xmalloc((size_t)n * sizeof *v);
+	size_t *v = bm_xmalloc((size_t)n * sizeof *v);
 	for (int i = 0; i < n; i++)
 		v[i] = (size_t)find_col(x, items[i], opt);
 	bm_csv_free_list(items, n);
@@ -109,7 +109,7 @@ static void parse_fills(ctx_t *x)
 				col_t *c = &x->c[j];
 				c->fill = kind;
 				free(c->fillv);
-				c->fillv = kind == FILL_CONST ? xmemdup(arg, strlen(arg)) : NULL;
+				c->fillv = kind == FILL_CONST ? bm_xmemdup(arg, strlen(arg)) : NULL;
 				c->filllen = kind == FILL_CONST ? strlen(arg) : 0;
 			}
 			continue;
@@ -134,7 +134,7 @@ static void parse_fills(ctx_t *x)
 			          : strcmp(v, "mode") == 0   ? FILL_MODE
 			                                     : FILL_CONST;
 			free(c->fillv);
-			c->fillv = c->fill == FILL_CONST ? xmemdup(v, strlen(v)) : NULL;
+			c->fillv = c->fill == FILL_CONST ? bm_xmemdup(v, strlen(v)) : NULL;
 			c->filllen = c->fill == FILL_CONST ? strlen(v) : 0;
 		}
 		bm_csv_free_list(items, n);
@@ -144,31 +144,31 @@ static void parse_fills(ctx_t *x)
 static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 {
 	const bm_clean_opts_t *o = x->o;
-	x->first_file = xmemdup(x->fname, strlen(x->fname));
+	x->first_file = bm_xmemdup(x->fname, strlen(x->fname));
 	x->nin = rec->n;
-	x->hnames = xcalloc(x->nin, sizeof *x->hnames);
-	x->hraw = xcalloc(x->nin, sizeof *x->hraw);
-	x->hrawlen = xcalloc(x->nin, sizeof *x->hrawlen);
+	x->hnames = bm_xcalloc(x->nin, sizeof *x->hnames);
+	x->hraw = bm_xcalloc(x->nin, sizeof *x->hraw);
+	x->hrawlen = bm_xcalloc(x->nin, sizeof *x->hrawlen);
 	for (size_t i = 0; i < x->nin; i++) {
 		char buf[48];
 		const bm_csv_field_t *f = &rec->f[i];
 		if (o->no_header) {
 			snprintf(buf, sizeof buf, "%zu", i + 1);
-			x->hnames[i] = xmemdup(buf, strlen(buf));
+			x->hnames[i] = bm_xmemdup(buf, strlen(buf));
 			continue;
 		}
 		if (!bm_utf8_valid(f->val, f->len))
 			bm_die("%s:%llu: the name of column %zu is not valid UTF-8", x->fname, LINE(x), i + 1);
 		if (memchr(f->val, '\0', f->len))
 			bm_die("%s:%llu: the name of column %zu holds a NUL byte", x->fname, LINE(x), i + 1);
-		x->hraw[i] = xmemdup(f->raw, f->rawlen);
+		x->hraw[i] = bm_xmemdup(f->raw, f->rawlen);
 		x->hrawlen[i] = f->rawlen;
 		char *name;
 		if (f->len == 0) {
 			snprintf(buf, sizeof buf, "Unnamed: %zu", i);
-			name = xmemdup(buf, strlen(buf));
+			name = bm_xmemdup(buf, strlen(buf));
 		} else
-			name = xmemdup(f->val, f->len);
+			name = bm_xmemdup(f->val, f->len);
 		/* pandas mangles duplicate names: a, a.1, a.2 */
 		for (int k = 1;; k++) {
 			bool dup = false;
@@ -177,7 +177,7 @@ static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 			if (!dup)
 				break;
 			size_t base = f->len ? f->len : strlen(buf);
-			char *m = xmalloc(base + 24);
+			char *m = bm_xmalloc(base + 24);
 			snprintf(m, base + 24, "%.*s.%d", (int)base, f->len ? f->val : buf, k);
 			free(name);
 			name = m;
@@ -190,7 +190,7 @@ static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 		nsel = parse_cols(x, o->columns, "--columns", &sel);
 	else {
 		nsel = x->nin;
-		sel = xmalloc(nsel * sizeof *sel);
+		sel = bm_xmalloc(nsel * sizeof *sel);
 		for (size_t i = 0; i < nsel; i++)
 			sel[i] = i;
 	}
@@ -216,15 +216,15 @@ static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 		if (!found) {
 			if (!o->tensor)
 				bm_die("%s: --label: column '%s' is not selected", x->first_file, o->label);
-			sel = xrealloc(sel, (nsel + 1) * sizeof *sel);
+			sel = bm_xrealloc(sel, (nsel + 1) * sizeof *sel);
 			sel[nsel++] = (size_t)in;
 		}
 	}
 	if (nsel == 0)
 		bm_die("%s: no columns left to write", x->first_file);
 	x->nsel = nsel;
-	x->c = xcalloc(nsel, sizeof *x->c);
-	x->cells = xcalloc(nsel, sizeof *x->cells);
+	x->c = bm_xcalloc(nsel, sizeof *x->c);
+	x->cells = bm_xcalloc(nsel, sizeof *x->cells);
 	x->identity = nsel == x->nin;
 	for (size_t j = 0; j < nsel; j++) {
 		col_t *c = &x->c[j];
@@ -300,7 +300,7 @@ static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 		if (c->fill >= FILL_MEAN && x->stats_loaded) {
 			if (!c->statfill[c->fill])
 				bm_die("%s: no %s of column '%s'", o->load_stats, fill_kind_name[c->fill], c->name);
-			c->fillv = xmemdup(c->statfill[c->fill], strlen(c->statfill[c->fill]));
+			c->fillv = bm_xmemdup(c->statfill[c->fill], strlen(c->statfill[c->fill]));
 			c->filllen = strlen(c->fillv);
 		}
 	}
@@ -463,7 +463,7 @@ static void gather(ctx_t *x)
 				if (c->fill == FILL_MEDIAN) {
 					if (c->nvals == c->capvals) {
 						c->capvals = c->capvals ? 2 * c->capvals : 1024;
-						c->vals = xrealloc(c->vals, c->capvals * sizeof *c->vals);
+						c->vals = bm_xrealloc(c->vals, c->capvals * sizeof *c->vals);
 					}
 					c->vals[c->nvals++] = v;
 				}
@@ -485,9 +485,9 @@ static void gather(ctx_t *x)
 		if (o->bfill && c->pending) {
 			if (c->bn == c->bcap) {
 				c->bcap = c->bcap ? 2 * c->bcap : 64;
-				c->brow = xrealloc(c->brow, c->bcap * sizeof *c->brow);
-				c->boff = xrealloc(c->boff, c->bcap * sizeof *c->boff);
-				c->blen = xrealloc(c->blen, c->bcap * sizeof *c->blen);
+				c->brow = bm_xrealloc(c->brow, c->bcap * sizeof *c->brow);
+				c->boff = bm_xrealloc(c->boff, c->bcap * sizeof *c->boff);
+				c->blen = bm_xrealloc(c->blen, c->bcap * sizeof *c->blen);
 			}
 			c->brow[c->bn] = x->krow;
 			c->boff[c->bn] = c->bvals.len;
@@ -542,7 +542,7 @@ static void sort_ids(bm_strmap_t *m, bool *numeric)
 		double v;
 		num = bm_clean_parse_num(m->e[i].key, m->e[i].len, &v, NULL) && !isnan(v);
 	}
-	bm_strmap_ent_t *s = xmalloc(m->n * sizeof *s);
+	bm_strmap_ent_t *s = bm_xmalloc(m->n * sizeof *s);
 	memcpy(s, m->e, m->n * sizeof *s);
 	sort_numeric = num;
 	qsort(s, m->n, sizeof *s, cmp_ent);
@@ -566,7 +566,7 @@ static char *fmt_dup(double v)
 {
 	char buf[48];
 	bm_clean_fmt_double(buf, sizeof buf, v);
-	return xmemdup(buf, strlen(buf));
+	return bm_xmemdup(buf, strlen(buf));
 }
 
 /* The value with the highest count; ties go to the smallest (as pandas'
@@ -583,10 +583,10 @@ static char *mode_of(bm_strmap_t *m, bool numeric)
 			    (e->count == best->count && cmp_bytes(e->key, e->len, best->key, best->len) < 0))
 				best = e;
 		}
-		return xmemdup(best->key, best->len);
+		return bm_xmemdup(best->key, best->len);
 	}
 	/* group spellings of the same number */
-	bm_strmap_ent_t *s = xmalloc(m->n * sizeof *s);
+	bm_strmap_ent_t *s = bm_xmalloc(m->n * sizeof *s);
 	memcpy(s, m->e, m->n * sizeof *s);
 	sort_numeric = true;
 	qsort(s, m->n, sizeof *s, cmp_ent);
@@ -635,7 +635,7 @@ static void finish_pass1(ctx_t *x)
 			} else if (c->fill == FILL_MODE)
 				v = mode_of(&c->mode, c->all_num);
 			c->statfill[c->fill] = v;
-			c->fillv = v ? xmemdup(v, strlen(v)) : NULL;
+			c->fillv = v ? bm_xmemdup(v, strlen(v)) : NULL;
 			c->filllen = v ? strlen(v) : 0;
 			free(c->vals);
 			c->vals = NULL;
@@ -678,8 +678,8 @@ static void layout(ctx_t *x)
 	if (!o->tensor)
 		return;
 	if (!x->stats_loaded) {
-		x->num = xmalloc(x->nsel * sizeof *x->num);
-		x->oh = xmalloc(x->nsel * sizeof *x->oh);
+		x->num = bm_xmalloc(x->nsel * sizeof *x->num);
+		x->oh = bm_xmalloc(x->nsel * sizeof *x->oh);
 		x->nnum = x->noh = 0;
 		for (size_t j = 0; j < x->nsel; j++) {
 			if (x->c[j].type == T_NUMERIC)
@@ -776,7 +776,7 @@ static bool duplicate(ctx_t *x)
 		h1 = 1;
 	if (2 * (x->dn + 1) > x->dcap) {
 		size_t ncap = x->dcap ? 2 * x->dcap : 1024;
-		uint64_t *t = xcalloc(ncap * 2, sizeof *t);
+		uint64_t *t = bm_xcalloc(ncap * 2, sizeof *t);
 		for (size_t i = 0; i < x->dcap; i++) {
 			uint64_t a = x->dset[2 * i], b = x->dset[2 * i + 1];
 			if (!a && !b)
@@ -1177,7 +1177,7 @@ static void spool_stdin(ctx_t *x)
 	bm_in_t *in = bm_in_open("-");
 	if (!in)
 		bm_die("%s", bm_errmsg());
-	char *buf = xmalloc(1 << 20);
+	char *buf = bm_xmalloc(1 << 20);
 	ssize_t n;
 	while ((n = bm_in_read(in, buf, 1 << 20)) > 0) {
 		for (ssize_t off = 0; off < n;) {
@@ -1303,7 +1303,7 @@ static void run_pass(ctx_t *x, int pass)
 					setup(x, rec);
 					if (x->fast) {
 						x->sw = x->scale > 0 || o->save_stats ? 8 : 4;
-						x->srow = xcalloc(x->nsel + 1, x->sw);
+						x->srow = bm_xcalloc(x->nsel + 1, x->sw);
 						bm_spool_init(&x->spool, (x->nsel + 1) * x->sw, SPOOL_MEM);
 					} else if (!x->twopass) {
 						layout(x);
@@ -1457,7 +1457,7 @@ static bool fast_parallel(ctx_t *x)
 	uint64_t size = ok ? (uint64_t)st.st_size : 0;
 	uint64_t *cut = NULL;
 	if (ok) {
-		cut = xcalloc((size_t)np + 1, sizeof *cut);
+		cut = bm_xcalloc((size_t)np + 1, sizeof *cut);
 		cut[np] = size;
 		for (int k = 1; k < np && ok; k++) {
 			cut[k] = next_line(fd, size / (uint64_t)np * (uint64_t)k, size);
@@ -1470,7 +1470,7 @@ static bool fast_parallel(ctx_t *x)
 			close(fd);
 		return false;
 	}
-	x->parts = xcalloc((size_t)np, sizeof *x->parts);
+	x->parts = bm_xcalloc((size_t)np, sizeof *x->parts);
 	x->nparts = np;
 	for (int k = 0; k < np; k++) {
 		x->parts[k].r = bm_csv_open_range(fd, path, cut[k], cut[k + 1] - cut[k], &x->csv);
@@ -1487,7 +1487,7 @@ static bool fast_parallel(ctx_t *x)
 		x->line = rec->line;
 		setup(x, rec);
 		x->sw = x->scale > 0 || o->save_stats ? 8 : 4;
-		x->srow = xcalloc(x->nsel + 1, x->sw);
+		x->srow = bm_xcalloc(x->nsel + 1, x->sw);
 		bm_spool_init(&x->spool, (x->nsel + 1) * x->sw, SPOOL_MEM);
 	}
 	for (size_t j = 0; ok && j < x->nsel; j++)
@@ -1504,10 +1504,10 @@ static bool fast_parallel(ctx_t *x)
 		*w = *x;
 		w->parts = NULL;
 		w->nparts = 0;
-		w->c = xmalloc(x->nsel * sizeof *w->c);
+		w->c = bm_xmalloc(x->nsel * sizeof *w->c);
 		memcpy(w->c, x->c, x->nsel * sizeof *w->c);
-		w->cells = xcalloc(x->nsel, sizeof *w->cells);
-		w->srow = xcalloc(x->nsel + 1, x->sw);
+		w->cells = bm_xcalloc(x->nsel, sizeof *w->cells);
+		w->srow = bm_xcalloc(x->nsel + 1, x->sw);
 		bm_spool_init(&w->spool, (x->nsel + 1) * x->sw, SPOOL_MEM / (size_t)np);
 		w->num_stats = false;
 		w->nread = w->ndropna = w->ndedup = w->krow = 0;
@@ -1543,7 +1543,7 @@ static bool fast_parallel(ctx_t *x)
 		x->ndropna += w->ndropna;
 		x->krow += w->krow;
 		if (k > 0)
-			w->remap = xcalloc(x->nsel, sizeof *w->remap);
+			w->remap = bm_xcalloc(x->nsel, sizeof *w->remap);
 		for (size_t j = 0; j < x->nsel; j++) {
 			col_t *c = &x->c[j], *wc = &w->c[j];
 			c->missing += wc->missing;
@@ -1557,7 +1557,7 @@ static bool fast_parallel(ctx_t *x)
 			}
 			if (!wc->cats.n)
 				continue;
-			w->remap[j] = xmalloc(wc->cats.n * sizeof *w->remap[j]);
+			w->remap[j] = bm_xmalloc(wc->cats.n * sizeof *w->remap[j]);
 			for (size_t i = 0; i < wc->cats.n; i++) {
 				const bm_strmap_ent_t *e = &wc->cats.e[i];
 				int64_t g = bm_strmap_get(&c->cats, e->key, e->len, true);
@@ -1647,8 +1647,8 @@ static void open_outputs(ctx_t *x)
 		if (!d->out)
 			bm_die("%s", bm_errmsg());
 		if (o->tensor) {
-			d->x = xmalloc((size_t)BM_FRAME_ROWS * (x->d ? x->d : 1) * sizeof *d->x);
-			d->y = xmalloc((size_t)BM_FRAME_ROWS * 4);
+			d->x = bm_xmalloc((size_t)BM_FRAME_ROWS * (x->d ? x->d : 1) * sizeof *d->x);
+			d->y = bm_xmalloc((size_t)BM_FRAME_ROWS * 4);
 			/* metadata frames first */
 			sbuf_t b = {0};
 			for (size_t k = 0; k < x->nnum; k++) {
@@ -1784,7 +1784,7 @@ static void ctx_free(ctx_t *x)
 
 int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 {
-	ctx_t *x = xcalloc(1, sizeof *x);
+	ctx_t *x = bm_xcalloc(1, sizeof *x);
 	x->o = o;
 	x->csv = (bm_csv_opts_t){o->delim, '"', o->comment, false, false};
 	x->files = files;
@@ -1830,8 +1830,8 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 		layout(x);
 		if (o->stratify) {
 			col_t *c = &x->c[x->label];
-			x->cls_left = xcalloc(c->cats.n, sizeof *x->cls_left);
-			x->cls_test = xcalloc(c->cats.n, sizeof *x->cls_test);
+			x->cls_left = bm_xcalloc(c->cats.n, sizeof *x->cls_left);
+			x->cls_test = bm_xcalloc(c->cats.n, sizeof *x->cls_test);
 			for (size_t i = 0; i < c->cats.n; i++) {
 				uint64_t n = c->cats.e[i].count;
 				x->cls_left[c->cats.e[i].id] = n;

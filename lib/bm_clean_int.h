@@ -21,38 +21,6 @@
 
 /* ---- small helpers ---- */
 
-static inline void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static inline void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static inline void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static inline char *xmemdup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 /* A growing byte buffer. */
 typedef struct {
 	char *s;
@@ -66,7 +34,7 @@ static inline void sb_reserve(sbuf_t *b, size_t n)
 	size_t c = b->cap ? b->cap : 64;
 	while (c < b->len + n)
 		c *= 2;
-	b->s = xrealloc(b->s, c);
+	b->s = bm_xrealloc(b->s, c);
 	b->cap = c;
 }
 

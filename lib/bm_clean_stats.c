@@ -83,12 +83,12 @@ void bm_clean_load_stats(ctx_t *x)
 	int st;
 	bool first = true, have_cols = false;
 	size_t nnum = 0, noh = 0;
-	size_t *num = xmalloc(x->nsel * sizeof *num), *oh = xmalloc(x->nsel * sizeof *oh);
+	size_t *num = bm_xmalloc(x->nsel * sizeof *num), *oh = bm_xmalloc(x->nsel * sizeof *oh);
 	while ((st = bm_csv_next(r, &rec)) > 0) {
 		unsigned long long line = (unsigned long long)rec->line;
 		char *f[6] = {0};
 		for (size_t i = 0; i < rec->n && i < 6; i++)
-			f[i] = xmemdup(rec->f[i].val, rec->f[i].len);
+			f[i] = bm_xmemdup(rec->f[i].val, rec->f[i].len);
 		size_t n = rec->n;
 		if (first) {
 			if (n != 2 || strcmp(f[0], "bm-clean-stats") != 0 || strcmp(f[1], "1") != 0)
@@ -161,7 +161,7 @@ void bm_clean_load_stats(ctx_t *x)
 				if (k < 0)
 					bm_die("%s:%llu: unknown fill '%s'", path, line, f[2]);
 				free(c->statfill[k]);
-				c->statfill[k] = xmemdup(f[3], strlen(f[3]));
+				c->statfill[k] = bm_xmemdup(f[3], strlen(f[3]));
 			}
 		} else
 			bm_die("%s:%llu: unknown line '%s' with %zu fields", path, line, f[0], n);

@@ -84,6 +84,38 @@ void bm_bad_option(int c, char **argv)
 	bm_usage_error("unrecognized option '%s'", argv[optind - 1]);
 }
 
+void *bm_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		bm_die("out of memory");
+	return p;
+}
+
+void *bm_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		bm_die("out of memory");
+	return p;
+}
+
+void *bm_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		bm_die("out of memory");
+	return p;
+}
+
+char *bm_xmemdup(const char *s, size_t n)
+{
+	char *d = bm_xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
 void bm_print_version(void)
 {
 	printf("%s (bm) %s\n", bm_prog, PACKAGE_VERSION);

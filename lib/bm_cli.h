@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum {
@@ -37,6 +38,14 @@ void bm_vwarn(const char *fmt, va_list ap);
  * an optstring starting with ':': pass what it returned ('?' or ':').
  * One line, as GNU tools word it, then the --help hint; exit 2. */
 _Noreturn void bm_bad_option(int c, char **argv);
+
+/* malloc, calloc and realloc that end the program with "prog: out of
+ * memory" (exit 1) rather than return NULL; a size of 0 gets 1 byte. */
+void *bm_xmalloc(size_t n);
+void *bm_xcalloc(size_t n, size_t size);
+void *bm_xrealloc(void *p, size_t n);
+/* N bytes of S and a NUL, in new memory. */
+char *bm_xmemdup(const char *s, size_t n);
 
 /* "prog (bm) VERSION" on stdout; for --version. */
 void bm_print_version(void);

@@ -13,21 +13,13 @@
 
 #define SPOOL_CHUNK (8u << 20)
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
 FILE *bm_tmpfile(void)
 {
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir)
 		dir = "/tmp";
 	size_t n = strlen(dir) + 32;
-	char *path = xmalloc(n);
+	char *path = bm_xmalloc(n);
 	snprintf(path, n, "%s/bm-clean.XXXXXX", dir);
 	int fd = mkstemp(path);
 	if (fd < 0)
@@ -52,7 +44,7 @@ void bm_spool_put(bm_spool_t *sp, const void *row)
 {
 	size_t n = sp->rowlen;
 	if (!sp->cur)
-		sp->cur = xmalloc(sp->chunk);
+		sp->cur = bm_xmalloc(sp->chunk);
 	if (sp->len + n > sp->chunk) {
 		if (!sp->file && (sp->nchunks + 1) * sp->chunk <= sp->mem) {
 			unsigned char **c = realloc(sp->chunks, (sp->nchunks + 1) * sizeof *c);
@@ -60,7 +52,7 @@ void bm_spool_put(bm_spool_t *sp, const void *row)
 				bm_die("out of memory");
 			sp->chunks = c;
 			sp->chunks[sp->nchunks++] = sp->cur;
-			sp->cur = xmalloc(sp->chunk);
+			sp->cur = bm_xmalloc(sp->chunk);
 		} else {
 			if (!sp->file)
 				sp->file = bm_tmpfile();
@@ -90,7 +82,7 @@ void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *ro
 	if (sp->file) {
 		if (fflush(sp->file) != 0 || fseek(sp->file, 0, SEEK_SET) != 0)
 			bm_die("rereading a temporary file: %s", strerror(errno));
-		unsigned char *row = xmalloc(n);
+		unsigned char *row = bm_xmalloc(n);
 		while (fread(row, 1, n, sp->file) == n)
 			fn(arg, row);
 		if (ferror(sp->file))

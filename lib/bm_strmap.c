@@ -8,30 +8,6 @@
 
 #include "bm_cli.h"
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static char *xmemdup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 uint64_t bm_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
 	const unsigned char *s = p;
@@ -58,7 +34,7 @@ uint64_t bm_hash_bytes(const void *p, size_t n, uint64_t seed)
 static void sm_rehash(bm_strmap_t *m, size_t nslot)
 {
 	free(m->slot);
-	m->slot = xmalloc(nslot * sizeof *m->slot);
+	m->slot = bm_xmalloc(nslot * sizeof *m->slot);
 	for (size_t i = 0; i < nslot; i++)
 		m->slot[i] = -1;
 	m->nslot = nslot;
@@ -93,10 +69,10 @@ int64_t bm_strmap_get(bm_strmap_t *m, const char *s, size_t len, bool insert)
 		return -1;
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 16;
-		m->e = xrealloc(m->e, m->cap * sizeof *m->e);
+		m->e = bm_xrealloc(m->e, m->cap * sizeof *m->e);
 	}
 	int64_t i = (int64_t)m->n++;
-	m->e[i] = (bm_strmap_ent_t){xmemdup(s, len), len, h, 0, i};
+	m->e[i] = (bm_strmap_ent_t){bm_xmemdup(s, len), len, h, 0, i};
 	m->slot[k] = i;
 	if (2 * m->n > m->nslot)
 		sm_rehash(m, 2 * m->nslot);

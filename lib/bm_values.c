@@ -11,30 +11,6 @@
 
 #include "bm_cli.h"
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		bm_die("out of memory");
-	return p;
-}
-
-static char *xmemdup(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 static const double pow10tab[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
@@ -53,7 +29,7 @@ static __attribute__((noinline)) double parse_slow(const char *s, size_t n)
 {
 	char tmp[128], *b = tmp;
 	if (n >= sizeof tmp)
-		b = xmalloc(n + 1);
+		b = bm_xmalloc(n + 1);
 	memcpy(b, s, n);
 	b[n] = '\0';
 	double v = strtod(b, NULL);
@@ -179,9 +155,9 @@ void bm_naset_add(bm_naset_t *na, const char *s)
 		na->empty = true;
 		return;
 	}
-	na->s = xrealloc(na->s, (na->n + 1) * sizeof *na->s);
-	na->len = xrealloc(na->len, (na->n + 1) * sizeof *na->len);
-	na->s[na->n] = xmemdup(s, len);
+	na->s = bm_xrealloc(na->s, (na->n + 1) * sizeof *na->s);
+	na->len = bm_xrealloc(na->len, (na->n + 1) * sizeof *na->len);
+	na->s[na->n] = bm_xmemdup(s, len);
 	na->len[na->n++] = len;
 	if (len > na->maxlen)
 		na->maxlen = len;
