@@ -261,6 +261,23 @@ static void drain(wc_ctx_t *c, wc_scan_t *sc)
 	sc->qn = 0;
 }
 
+/* W lowercased (ASCII A-Z) into C's fold buffer; NULL when out of memory. */
+static const uint8_t *fold_word(wc_ctx_t *c, const uint8_t *w, size_t len)
+{
+	if (len > c->fold_cap) {
+		uint8_t *f = realloc(c->fold, len);
+		if (!f)
+			return NULL;
+		c->fold = f;
+		c->fold_cap = len;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned ch = w[i];
+		c->fold[i] = (uint8_t)(ch + (((ch - 'A') < 26u) << 5));
+	}
+	return c->fold;
+}
+
 /* A word the fast path does not take: long, filtered by length, or too near
  * the end of the buffer for a 16-byte load. */
 static void __attribute__((noinline)) emit_slow(wc_ctx_t *c, wc_scan_t *sc, const uint8_t *w,
@@ -279,21 +296,9 @@ static void __attribute__((noinline)) emit_slow(wc_ctx_t *c, wc_scan_t *sc, cons
 		queue_short(c, sc, k0, k1, len, off);
 		return;
 	}
-	if (c->fold_case) {
-		if (len > c->fold_cap) {
-			uint8_t *f = realloc(c->fold, len);
-			if (!f) {
-				ctx_fail(c, ENOMEM);
-				return;
-			}
-			c->fold = f;
-			c->fold_cap = len;
-		}
-		for (size_t i = 0; i < len; i++) {
-			unsigned ch = w[i];
-			c->fold[i] = (uint8_t)(ch + (((ch - 'A') < 26u) << 5));
-		}
-		w = c->fold;
+	if (c->fold_case && !(w = fold_word(c, w, len))) {
+		ctx_fail(c, ENOMEM);
+		return;
 	}
 	/* Long words are counted at once, not queued; a word's occurrences
 	 * still count in order since all of them take this path. */
@@ -1179,21 +1184,9 @@ int bm_wc_add(bm_wc_t *wc, const void *word, size_t len, uint64_t count)
 	const uint8_t *w = word;
 	if (len == 0 || (c->min_length > 0 && chars_upto(w, len, c->min_length) < c->min_length))
 		return 0;
-	if (c->fold_case) {
-		if (len > c->fold_cap) {
-			uint8_t *f = realloc(c->fold, len);
-			if (!f) {
-				bm_seterr("out of memory");
-				return -1;
-			}
-			c->fold = f;
-			c->fold_cap = len;
-		}
-		for (size_t i = 0; i < len; i++) {
-			unsigned ch = w[i];
-			c->fold[i] = (uint8_t)(ch + (((ch - 'A') < 26u) << 5));
-		}
-		w = c->fold;
+	if (c->fold_case && !(w = fold_word(c, w, len))) {
+		bm_seterr("out of memory");
+		return -1;
 	}
 	bm_hm_key_t k;
 	bm_hm_key(&k, w, len);
