@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bm_cli.h"
+#include "bm_gemm.h"
 #include "bm_io.h"
 #include "bm_model.h"
 #include "bm_spec.h"
@@ -88,6 +89,7 @@ typedef struct {
 int main(int argc, char **argv)
 {
 	bm_cli_init(argv[0]);
+	bm_gemm_use_cblas();
 	enum {
 		OPT_INIT = 256, OPT_LOSS, OPT_OPTIMIZER, OPT_LR, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WD, OPT_MOMENTUM,
 		OPT_NESTEROV, OPT_RHO, OPT_L2, OPT_CLIP, OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_COSINE_ALPHA,

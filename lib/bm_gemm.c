@@ -26,8 +26,8 @@
  *    the noise (0.23-0.43 s both, for A; 0.43-0.57 s, for B).
  * (Before A was read in place and B's transposed packing was vectorized,
  * the built-in kernel was at half of OpenBLAS on the batch-32 products.)
- * So: with a CBLAS (HAVE_CBLAS) bm_sgemm, and so training, goes through
- * it: no worse here, and a BLAS tuned for other machines (AVX-512, which
+ * So: with a CBLAS (HAVE_CBLAS), bm-train sends bm_sgemm through it
+ * (bm_gemm_use_cblas): no worse here, and a BLAS tuned for other machines (AVX-512, which
  * this kernel lacks) will be better there. bm-predict asks for the
  * built-in kernel (bm_sgemm_mt's BUILTIN) because its rows do not depend
  * on the batch size, at no cost in speed. Without a CBLAS, the built-in
@@ -42,9 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef HAVE_CBLAS
-#include <cblas.h>
-#endif
 #ifdef __SSE__
 #include <xmmintrin.h>
 #endif
@@ -269,43 +266,18 @@ void bm_sgemm_ref(bool transa, bool transb, int M, int N, int K, float alpha, co
 
 /* ---- dispatch and threads ---- */
 
+bm_sgemm_fn *bm_sgemm_blas;
+
 const char *bm_gemm_backend(void)
 {
-#ifdef HAVE_CBLAS
-	return "cblas";
-#else
-	return "builtin";
-#endif
+	return bm_sgemm_blas ? "cblas" : "builtin";
 }
-
-#ifdef HAVE_CBLAS
-static void blas_single_thread(void)
-{
-#ifdef OPENBLAS_VERSION
-	/* bm's own threads split the work (bm_sgemm_mt); OpenBLAS threads on
-	 * top would oversubscribe the cores, and their split could depend on
-	 * the machine's core count. */
-	static int done;
-	if (!done) {
-		openblas_set_num_threads(1);
-		done = 1;
-	}
-#endif
-}
-#endif
 
 void bm_sgemm(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
 	      const float *B, int ldb, float beta, float *C, int ldc)
 {
-#ifdef HAVE_CBLAS
-	if (M <= 0 || N <= 0)
-		return;
-	blas_single_thread();
-	cblas_sgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans, transb ? CblasTrans : CblasNoTrans, M, N, K,
-		    alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-	bm_sgemm_builtin(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#endif
+	(bm_sgemm_blas ? bm_sgemm_blas : bm_sgemm_builtin)(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C,
+							   ldc);
 }
 
 /* Chunks: a product of fewer than CHUNK_MIN_WORK multiply-adds is one
@@ -434,9 +406,6 @@ void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, con
 	int helpers = (threads < chunks ? threads : chunks) - 1;
 	if (helpers > MAX_THREADS)
 		helpers = MAX_THREADS;
-#ifdef HAVE_CBLAS
-	blas_single_thread(); /* before any helper calls it */
-#endif
 	if (helpers <= 0) {
 		for (int c = 0; c < chunks; c++)
 			run_chunk(&j, c);

@@ -5,9 +5,10 @@
  * where op(X) is X or its transpose. With beta == 0, C is not read (NaN in
  * C does not leak in).
  *
- * bm_sgemm runs on the calling thread: through CBLAS when configure found
- * one (HAVE_CBLAS; it is faster on every MLP shape measured, see
- * bm_gemm.c), else through the built-in packed kernel bm_sgemm_builtin.
+ * bm_sgemm runs on the calling thread: through CBLAS once the program has
+ * called bm_gemm_use_cblas() and configure found one (HAVE_CBLAS; see
+ * bm_gemm.c for the measurements), else through the built-in packed kernel
+ * bm_sgemm_builtin.
  *
  * bm_sgemm_mt splits the columns of C into chunks whose number and width
  * depend on the shape only (never on THREADS), and computes them on up to
@@ -48,5 +49,16 @@ int bm_sgemm_chunks(int M, int N, int K);
 
 /* "cblas" or "builtin": what bm_sgemm uses. */
 const char *bm_gemm_backend(void);
+
+/* Send bm_sgemm through the CBLAS configure found (bm-train does; a no-op
+ * without one). It lives in its own object file, bm_gemm_cblas.c, so a
+ * program that never calls it (bm-predict) does not load the BLAS library,
+ * whose start-up costs milliseconds. */
+void bm_gemm_use_cblas(void);
+
+/* Set by bm_gemm_use_cblas: the CBLAS product bm_sgemm calls, or NULL. */
+typedef void bm_sgemm_fn(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+			 const float *B, int ldb, float beta, float *C, int ldc);
+extern bm_sgemm_fn *bm_sgemm_blas;
 
 #endif

@@ -139,6 +139,7 @@ END_TEST
 
 int main(void)
 {
+	bm_gemm_use_cblas(); /* bm_sgemm as bm-train runs it */
 	Suite *s = suite_create("gemm");
 	TCase *tc = tcase_create("gemm");
 	tcase_add_test(tc, all_transposes_and_edges);
