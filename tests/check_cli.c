@@ -14,6 +14,7 @@
 #include "bm_cli.h"
 #include "bm_fmt.h"
 #include "bm_io.h"
+#include "check_main.h"
 
 static char dir[64], path[128];
 
@@ -304,9 +305,5 @@ int main(void)
 	tcase_add_test(tc, long_line);
 	tcase_add_test(tc, shortest_float_text);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

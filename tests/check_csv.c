@@ -15,6 +15,7 @@
 #include "bm_io.h"
 #include "bm_spool.h"
 #include "bm_values.h"
+#include "check_main.h"
 
 /* A reader over the bytes S[0..n) (through a temporary file). */
 static bm_csv_t *reader(const char *s, size_t n, const bm_csv_opts_t *o)
@@ -466,9 +467,5 @@ int main(void)
 	tcase_add_test(tc, test_na);
 	tcase_add_test(tc, test_fmt);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

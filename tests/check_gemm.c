@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bm_gemm.h"
+#include "check_main.h"
 
 static float *random_matrix(size_t n, unsigned *seed)
 {
@@ -148,9 +149,5 @@ int main(void)
 	tcase_add_test(tc, builtin_rows_do_not_depend_on_m);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

@@ -13,6 +13,7 @@
 #include "bm_io.h"
 #include "bm_labels.h"
 #include "bm_metrics.h"
+#include "check_main.h"
 
 /* ---- summation ---- */
 
@@ -338,9 +339,5 @@ int main(void)
 	tcase_add_test(tc, regression_streams_accurately);
 	tcase_add_test(tc, metric_names);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

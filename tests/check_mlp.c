@@ -15,6 +15,7 @@
 #include "bm_optim.h"
 #include "bm_rng.h"
 #include "bm_spec.h"
+#include "check_main.h"
 
 #define B 5
 #define IN 6
@@ -429,9 +430,5 @@ int main(void)
 	tcase_add_test(tc, safetensors_round_trip);
 	tcase_add_test(tc, rng);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite(s);
 }

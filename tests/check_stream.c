@@ -12,6 +12,7 @@
 
 #include "bm_io.h"
 #include "bm_stream.h"
+#include "check_main.h"
 
 static char dir[64], path[128];
 
@@ -517,9 +518,5 @@ int main(void)
 	tcase_add_test(tc, writer_rejects_bad_frames);
 	tcase_add_test(tc, shape_strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }

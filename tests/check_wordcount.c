@@ -16,6 +16,7 @@
 #include "bm_cli.h"
 #include "bm_hashmap.h"
 #include "bm_wordcount.h"
+#include "check_main.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -402,9 +403,5 @@ int main(void)
 	tcase_add_test(tc, results_sorted_filtered_truncated);
 	tcase_add_test(tc, add_overflow_and_fold);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }
