@@ -8,10 +8,15 @@
 #include <string.h>
 
 #include "bm_cli.h"
+#include "bm_fmt.h"
 #include "bm_io.h"
 #include "bm_mlp.h"
 #include "bm_model.h"
 #include "bm_stream.h"
+
+/* Rows read at a time: enough blocks (BM_PREDICT_BLOCK rows each) for the
+ * threads that waking them is amortized. */
+#define DEFAULT_BATCH 4096
 
 static void usage(void)
 {
@@ -26,16 +31,18 @@ static void usage(void)
 	       "      --argmax          write 'pred' (i32 class ids) instead of 'p'\n"
 	       "      --format FORMAT   bmt (tensor stream) or csv (text: a header of class\n"
 	       "                        names, then one row per input row) [bmt]\n"
-	       "  -b, --batch-size N    rows per forward pass [%d]\n"
+	       "  -b, --batch-size N    rows read at a time, shared out to the threads [%d]\n"
 	       "  -o, --output FILE     write FILE (atomically) instead of standard output\n"
 	       "  -z, --gzip            compress the output (implied by -o NAME.gz)\n"
 	       "  -j, --threads N       threads; 0 or auto: all cores [%d]\n"
+	       "      --stats           report rows, seconds in forward passes, and their rate\n"
+	       "                        (without start-up, reading or writing) on stderr\n"
 	       "  -h, --help            show this help and exit\n"
 	       "  -V, --version         show the version and exit\n"
 	       "\n"
 	       "Exit status: 0 success, 1 bad input or I/O error, 2 usage error.\n"
 	       "See bm-predict(1).\n",
-	       256, bm_online_cores());
+	       DEFAULT_BATCH, bm_online_cores());
 }
 
 typedef struct {
@@ -48,9 +55,12 @@ typedef struct {
 	int bs;
 	float *xbuf;    /* [bs, input]: the batch */
 	double *dbuf;   /* [bs, input]: the batch of f64 input, before conversion */
+	float *obuf;    /* [bs, output]: its outputs */
 	int32_t *pred;  /* [bs] */
 	bm_out_t *out;
-	bool header_done;
+	bool stats;     /* --stats: report the forward passes' rate */
+	uint64_t rows;
+	double forward_s;
 } pred_t;
 
 static void csv_header(pred_t *p)
@@ -132,7 +142,12 @@ static void predict_frame(pred_t *p, bm_reader_t *r, const bm_tensor_t *t, const
 			for (uint64_t i = 0; i < count; i++)
 				p->xbuf[i] = (float)p->dbuf[i];
 		}
-		const float *out = bm_mlp_forward(m, x, B, false, NULL);
+		double t0 = bm_seconds();
+		if (bm_mlp_predict(m, x, B, p->obuf) < 0)
+			bm_die("%s", bm_errmsg());
+		p->forward_s += bm_seconds() - t0;
+		p->rows += (uint64_t)B;
+		const float *out = p->obuf;
 		if (p->argmax) {
 			for (int i = 0; i < B; i++) {
 				const float *o = out + (size_t)i * k;
@@ -160,8 +175,11 @@ static void predict_frame(pred_t *p, bm_reader_t *r, const bm_tensor_t *t, const
 				class_name(p, p->pred[i], cn, sizeof cn);
 				rc = bm_out_printf(p->out, "%s\n", cn);
 			} else {
-				for (int j = 0; j < k && rc == 0; j++)
-					rc = bm_out_printf(p->out, "%s%.9g", j ? "," : "", out[(size_t)i * k + j]);
+				for (int j = 0; j < k && rc == 0; j++) {
+					char num[32];
+					bm_fmt_float(num, sizeof num, out[(size_t)i * k + j]);
+					rc = bm_out_printf(p->out, "%s%s", j ? "," : "", num);
+				}
 				if (rc == 0)
 					rc = bm_out_printf(p->out, "\n");
 			}
@@ -176,7 +194,7 @@ static void predict_frame(pred_t *p, bm_reader_t *r, const bm_tensor_t *t, const
 int main(int argc, char **argv)
 {
 	bm_cli_init(argv[0]);
-	enum { OPT_ARGMAX = 256, OPT_FORMAT };
+	enum { OPT_ARGMAX = 256, OPT_FORMAT, OPT_STATS };
 	static const struct option longopts[] = {
 		{"model", required_argument, NULL, 'm'},
 		{"argmax", no_argument, NULL, OPT_ARGMAX},
@@ -185,6 +203,7 @@ int main(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"gzip", no_argument, NULL, 'z'},
 		{"threads", required_argument, NULL, 'j'},
+		{"stats", no_argument, NULL, OPT_STATS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -192,7 +211,7 @@ int main(int argc, char **argv)
 	const char *model = NULL, *output = NULL;
 	int gzip = 0, threads = bm_online_cores();
 	pred_t p = {0};
-	p.bs = 256;
+	p.bs = DEFAULT_BATCH;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":m:b:o:zj:hV", longopts, NULL)) != -1) {
@@ -211,6 +230,7 @@ int main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'z': gzip = 1; break;
 		case 'j': threads = bm_opt_threads(optarg); break;
+		case OPT_STATS: p.stats = true; break;
 		case 'h': usage(); return bm_cli_exit(BM_EXIT_OK);
 		case 'V': bm_print_version(); return bm_cli_exit(BM_EXIT_OK);
 		default: bm_bad_option(c, argv);
@@ -226,7 +246,6 @@ int main(int argc, char **argv)
 	if (!p.m)
 		bm_die("%s", bm_errmsg());
 	bm_mlp_set_threads(p.m, threads);
-	p.m->row_exact = true; /* a row's output does not depend on -b */
 	if (p.classes) {
 		p.nclasses = 1;
 		for (const char *s = p.classes; *s; s++)
@@ -237,12 +256,11 @@ int main(int argc, char **argv)
 	p.binary = p.m->output == 1 && (p.m->out_act == BM_ACT_SIGMOID || p.spec.loss == BM_LOSS_BCE);
 	if (p.argmax && !classifier)
 		bm_usage_error("--argmax: %s is a regression model (loss %s)", model, bm_loss_name(p.spec.loss));
-	if (bm_mlp_reserve(p.m, p.bs) < 0)
-		bm_die("%s", bm_errmsg());
 	p.xbuf = malloc((size_t)p.bs * (size_t)p.m->input * sizeof(float));
+	p.obuf = malloc((size_t)p.bs * (size_t)p.m->output * sizeof(float));
 	p.dbuf = NULL;
 	p.pred = malloc((size_t)p.bs * sizeof(int32_t));
-	if (!p.xbuf || !p.pred)
+	if (!p.xbuf || !p.obuf || !p.pred)
 		bm_die("out of memory");
 
 	bm_reader_t *r = bm_reader_open(input);
@@ -291,11 +309,15 @@ int main(int argc, char **argv)
 		bm_die("%s", bm_errmsg());
 	if (bm_out_commit(p.out) < 0)
 		bm_die("%s", bm_errmsg());
+	if (p.stats)
+		fprintf(stderr, "bm-predict: %" PRIu64 " rows, %.6f s in forward passes, %.0f rows/s, %d threads\n", p.rows,
+		        p.forward_s, p.forward_s > 0 ? (double)p.rows / p.forward_s : 0.0, threads);
 	bm_tensor_free(&t);
 	bm_reader_close(r);
 	bm_mlp_free(p.m);
 	free(p.classes);
 	free(p.xbuf);
+	free(p.obuf);
 	free(p.dbuf);
 	free(p.pred);
 	return bm_cli_exit(BM_EXIT_OK);

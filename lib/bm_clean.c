@@ -1226,13 +1226,6 @@ struct progress {
 
 #define PROGRESS_EVERY 8192 /* records between looks at the clock */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void progress_draw(struct progress *p, double t, const char *end)
 {
 	uint64_t rows = __atomic_load_n(&p->rows, __ATOMIC_RELAXED);
@@ -1247,7 +1240,7 @@ static void progress_start(ctx_t *x, const char *what)
 	if (!p)
 		return;
 	p->rows = 0;
-	p->t0 = p->last = now_s();
+	p->t0 = p->last = bm_seconds();
 	p->what = what;
 	p->owner = pthread_self();
 }
@@ -1261,7 +1254,7 @@ static void progress_add(ctx_t *x, uint64_t n)
 	__atomic_fetch_add(&p->rows, n, __ATOMIC_RELAXED);
 	if (!pthread_equal(pthread_self(), p->owner))
 		return;
-	double t = now_s();
+	double t = bm_seconds();
 	if (t - p->last < 0.25)
 		return;
 	p->last = t;
@@ -1272,7 +1265,7 @@ static void progress_add(ctx_t *x, uint64_t n)
 static void progress_end(ctx_t *x)
 {
 	if (x->prog)
-		progress_draw(x->prog, now_s(), "\n");
+		progress_draw(x->prog, bm_seconds(), "\n");
 }
 
 static void run_pass(ctx_t *x, int pass)

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bm_io.h"
@@ -143,6 +144,13 @@ double bm_opt_double(const char *arg, const char *opt, double min, double max)
 	if (v < min || v > max)
 		bm_usage_error("%s: %g is out of range [%g, %g]", opt, v, min, max);
 	return v;
+}
+
+double bm_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int bm_online_cores(void)

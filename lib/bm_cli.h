@@ -59,6 +59,9 @@ int bm_opt_threads(const char *arg);
 /* Number of online cores (at least 1): the default of -j. */
 int bm_online_cores(void);
 
+/* Seconds on the monotonic clock: for durations (progress, timings). */
+double bm_seconds(void);
+
 /* Whether to draw progress: --progress forces it, -q silences it, else only
  * when stderr is a terminal. */
 bool bm_progress_wanted(int forced, int quiet);

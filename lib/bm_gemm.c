@@ -36,8 +36,8 @@
 #include "config.h"
 
 #include "bm_gemm.h"
+#include "bm_pool.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +216,11 @@ static void macro_kernel(int mc, int nc, int kc, const float *a, size_t ks, size
 		}
 }
 
-void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
-		      const float *B, int ldb, float beta, float *C, int ldc)
+/* The blocked product, B packed here block by block, or already packed
+ * whole (PACKED, laid out as bm_gemm_pack does): the same operations in
+ * the same order either way. */
+static void blocked(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		    const float *B, int ldb, const float *packed, float beta, float *C, int ldc)
 {
 	if (M <= 0 || N <= 0)
 		return;
@@ -232,8 +235,14 @@ void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha
 		int ncp = (nc + NR - 1) / NR * NR;
 		for (int p0 = 0; p0 < K; p0 += KC) {
 			int kc = K - p0 < KC ? K - p0 : KC;
-			float *bp = grow(&bpack, &bpack_cap, (size_t)ncp * kc);
-			pack_b(transb, B, ldb, p0, j0, kc, nc, bp);
+			const float *bp;
+			if (packed) {
+				bp = packed + (size_t)j0 * K + (size_t)p0 * ncp;
+			} else {
+				float *buf = grow(&bpack, &bpack_cap, (size_t)ncp * kc);
+				pack_b(transb, B, ldb, p0, j0, kc, nc, buf);
+				bp = buf;
+			}
 			for (int i0 = 0; i0 < M; i0 += MC) {
 				int mc = M - i0 < MC ? M - i0 : MC;
 				int full = mc / MR * MR; /* rows in whole panels */
@@ -248,6 +257,44 @@ void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha
 			}
 		}
 	}
+}
+
+void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		      const float *B, int ldb, float beta, float *C, int ldc)
+{
+	blocked(transa, transb, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
+}
+
+/* Blocks in the order blocked() visits them: for each NC-column block
+ * (j0), its KC-row blocks (p0), each ncp x kc; so block (j0, p0) starts at
+ * j0 * K + p0 * ncp. */
+int bm_gemm_pack(bm_gemm_packed_t *p, bool transb, int K, int N, const float *B, int ldb)
+{
+	size_t n = (size_t)(N + NR - 1) / NR * NR * (size_t)(K > 0 ? K : 1);
+	p->K = K, p->N = N, p->data = NULL;
+	if (posix_memalign((void **)&p->data, 64, n * sizeof(float)) != 0) {
+		p->data = NULL;
+		return -1;
+	}
+	for (int j0 = 0; j0 < N; j0 += NC) {
+		int nc = N - j0 < NC ? N - j0 : NC;
+		int ncp = (nc + NR - 1) / NR * NR;
+		for (int p0 = 0; p0 < K; p0 += KC)
+			pack_b(transb, B, ldb, p0, j0, K - p0 < KC ? K - p0 : KC, nc,
+			       p->data + (size_t)j0 * K + (size_t)p0 * ncp);
+	}
+	return 0;
+}
+
+void bm_gemm_packed_free(bm_gemm_packed_t *p)
+{
+	free(p->data);
+	p->data = NULL;
+}
+
+void bm_sgemm_packed(bool transa, int M, const float *A, int lda, const bm_gemm_packed_t *P, float *C, int ldc)
+{
+	blocked(transa, false, M, P->N, P->K, 1.0f, A, lda, NULL, 0, P->data, 0.0f, C, ldc);
 }
 
 void bm_sgemm_ref(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
@@ -304,39 +351,18 @@ int bm_sgemm_chunks(int M, int N, int K)
 	return n;
 }
 
-/* ---- a small thread pool ----
- *
- * Threads that sleep on a condition variable between products, instead of
- * OpenMP's, which spin while they wait: on a machine busy with other work
- * the spinning took a core from the thread doing the serial parts of a
- * step (measured: -j 2 slower than -j 1 by 40% with libgomp's default
- * policy, as fast with OMP_WAIT_POLICY=passive). The chunks of a product
- * are taken in any order by any thread; each is computed the same way
- * whoever takes it. */
-
-#define MAX_THREADS 64
-
 typedef struct {
 	bool transa, transb, builtin, by_rows;
-	int M, N, K, lda, ldb, ldc, chunks, width; /* width: columns (or rows) of a chunk */
+	int M, N, K, lda, ldb, ldc, width; /* width: columns (or rows) of a chunk */
 	float alpha, beta;
 	const float *A, *B;
 	float *C;
 } job_t;
 
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t wake, done;
-	int started;      /* worker threads running */
-	unsigned long gen; /* job number */
-	int want;         /* workers asked to take part in this job */
-	int busy;         /* of those, not finished yet */
-	int next;         /* next chunk to take */
-	job_t job;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, {0}};
-
-static void run_chunk(const job_t *j, int c)
+static void run_chunk(void *arg, int c, int worker)
 {
+	const job_t *j = arg;
+	(void)worker;
 	if (j->by_rows) {
 		int i0 = c * j->width, m = j->M - i0 < j->width ? j->M - i0 : j->width;
 		if (m <= 0)
@@ -354,44 +380,11 @@ static void run_chunk(const job_t *j, int c)
 						   j->ldb, j->beta, j->C + j0, j->ldc);
 }
 
-/* Take chunks of the current job until none is left (pool.mu held on entry and exit). */
-static void take_chunks(void)
-{
-	for (;;) {
-		int c = pool.next;
-		if (c >= pool.job.chunks)
-			return;
-		pool.next++;
-		job_t j = pool.job;
-		pthread_mutex_unlock(&pool.mu);
-		run_chunk(&j, c);
-		pthread_mutex_lock(&pool.mu);
-	}
-}
-
-static void *worker(void *arg)
-{
-	int id = (int)(intptr_t)arg;
-	unsigned long seen = 0;
-	pthread_mutex_lock(&pool.mu);
-	for (;;) {
-		while (pool.gen == seen || id >= pool.want) {
-			seen = pool.gen;
-			pthread_cond_wait(&pool.wake, &pool.mu);
-		}
-		seen = pool.gen;
-		take_chunks();
-		if (--pool.busy == 0)
-			pthread_cond_signal(&pool.done);
-	}
-	return NULL;
-}
-
 void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
 		 const float *B, int ldb, float beta, float *C, int ldc, int threads, bool builtin)
 {
 	int chunks = bm_sgemm_chunks(M, N, K);
-	job_t j = {transa, transb, builtin, false, M, N, K, lda, ldb, ldc, chunks, 0, alpha, beta, A, B, C};
+	job_t j = {transa, transb, builtin, false, M, N, K, lda, ldb, ldc, 0, alpha, beta, A, B, C};
 	/* chunk widths: multiples of 16 (the kernel's NR), the last one shorter */
 	j.width = ((N + chunks - 1) / chunks + 15) / 16 * 16;
 	if (builtin && threads > 1 && (double)M * N * K >= 2.0 * CHUNK_MIN_WORK / 4 && M >= 2 * ROWS_MIN) {
@@ -399,40 +392,8 @@ void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, con
 		 * the rows, as many chunks as threads (the narrow products of
 		 * inference, 64 or 10 columns, do not split by columns). */
 		j.by_rows = true;
-		j.chunks = threads < M / ROWS_MIN ? threads : M / ROWS_MIN;
-		j.width = ((M + j.chunks - 1) / j.chunks + MR - 1) / MR * MR;
-		chunks = j.chunks;
+		chunks = threads < M / ROWS_MIN ? threads : M / ROWS_MIN;
+		j.width = ((M + chunks - 1) / chunks + MR - 1) / MR * MR;
 	}
-	int helpers = (threads < chunks ? threads : chunks) - 1;
-	if (helpers > MAX_THREADS)
-		helpers = MAX_THREADS;
-	if (helpers <= 0) {
-		for (int c = 0; c < chunks; c++)
-			run_chunk(&j, c);
-		return;
-	}
-	pthread_mutex_lock(&pool.mu);
-	while (pool.started < helpers) {
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		int rc = pthread_create(&t, &attr, worker, (void *)(intptr_t)pool.started);
-		pthread_attr_destroy(&attr);
-		if (rc != 0)
-			break; /* fewer helpers: the same results, later */
-		pool.started++;
-	}
-	if (helpers > pool.started)
-		helpers = pool.started;
-	pool.job = j;
-	pool.next = 0;
-	pool.want = helpers;
-	pool.busy = helpers;
-	pool.gen++;
-	pthread_cond_broadcast(&pool.wake);
-	take_chunks();
-	while (pool.busy > 0)
-		pthread_cond_wait(&pool.done, &pool.mu);
-	pthread_mutex_unlock(&pool.mu);
+	bm_pool_run(chunks, threads, run_chunk, &j);
 }

@@ -15,8 +15,8 @@
  * THREADS threads, each chunk with one bm_sgemm call. Every element of C
  * is therefore summed over k by the same code in the same order for any
  * THREADS: results are byte-identical for any -j. BUILTIN: use the
- * built-in kernel even when CBLAS is there. The threads are a pool of
- * sleeping workers shared by the process: one bm_sgemm_mt at a time.
+ * built-in kernel even when CBLAS is there. The threads are bm_pool's:
+ * one bm_sgemm_mt at a time, never from inside a bm_pool task.
  *
  * The built-in kernel computes every element of C the same way wherever it
  * lies in C (edges are zero-padded, k is blocked the same for all), so a
@@ -38,6 +38,21 @@ void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, con
 /* The built-in packed kernel (AVX2+FMA or SSE2, chosen at run time). */
 void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
 		      const float *B, int ldb, float beta, float *C, int ldc);
+
+/* op(B) [K, N] packed once, for products whose right-hand side stays the
+ * same (the weights, in inference): bm_sgemm_packed skips the packing that
+ * bm_sgemm_builtin does on every call, with the same results. */
+typedef struct {
+	int K, N;
+	float *data;
+} bm_gemm_packed_t;
+
+/* Pack op(B) into P (allocated). 0, or -1 when out of memory. */
+int bm_gemm_pack(bm_gemm_packed_t *p, bool transb, int K, int N, const float *B, int ldb);
+void bm_gemm_packed_free(bm_gemm_packed_t *p);
+/* C[M, N] = op(A)[M, K] * P, on the calling thread: bm_sgemm_builtin's
+ * bytes, rows independent of M. */
+void bm_sgemm_packed(bool transa, int M, const float *A, int lda, const bm_gemm_packed_t *p, float *C, int ldc);
 
 /* The same product with the plain triple loop (double accumulators): the
  * reference the tests and benchmarks compare against. */

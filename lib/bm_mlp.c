@@ -9,6 +9,7 @@
 
 #include "bm_gemm.h"
 #include "bm_io.h"
+#include "bm_pool.h"
 
 /* The elementwise loops: -O2's cheap vectorizer leaves loops of unknown
  * length alone; these are worth vectorizing (5-10% of a step of workload
@@ -87,6 +88,9 @@ void bm_mlp_free(bm_mlp_t *m)
 	free(m->params);
 	free(m->grads);
 	free(m->act_mem);
+	free(m->pred_mem);
+	for (int i = 0; i < m->nlayers; i++)
+		bm_gemm_packed_free(&m->layers[i].wpack);
 	free(m);
 }
 
@@ -419,7 +423,7 @@ const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, b
 		size_t n = (size_t)B * (size_t)l->out;
 		if (l->kind == BM_LAYER_DENSE) {
 			bm_sgemm_mt(false, true, B, l->out, l->in, 1.0f, in, l->in, m->params + l->w, l->in, 0.0f, l->z,
-			            l->out, m->threads, m->row_exact);
+			            l->out, m->threads, false);
 			bias_act_forward(l->act, l->a, l->z, m->params + l->b, B, l->out);
 		} else if (training && l->rate > 0) {
 			dropout_forward(l->a, l->mask, in, n, l->rate, rng);
@@ -431,6 +435,99 @@ const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, b
 		in = l->a;
 	}
 	return in;
+}
+
+/* z[n,O] = act(z + b), in place (bias_act_forward's operations). */
+VECTORIZE static void bias_act_inplace(bm_act_t act, float *z, const float *b, int n, int O)
+{
+	for (int r = 0; r < n; r++) {
+		float *restrict zr = z + (size_t)r * O;
+		const float *restrict br = b;
+		if (act == BM_ACT_RELU) {
+			for (int j = 0; j < O; j++) {
+				float v = zr[j] + br[j];
+				zr[j] = v > 0 ? v : 0.0f;
+			}
+		} else {
+			for (int j = 0; j < O; j++)
+				zr[j] += br[j];
+			bm_act_forward(act, zr, zr, 1, O);
+		}
+	}
+}
+
+/* Tasks per thread: whole blocks in a few tasks each, so that a thread
+ * slowed by other work on the machine hands its last ones to the others
+ * (more and smaller tasks cost more locking). */
+#define TASKS_PER_WORKER 4
+
+typedef struct {
+	bm_mlp_t *m;
+	const float *x;
+	float *out;
+	int B, per;    /* rows, and rows per task (whole blocks) */
+	size_t stride; /* floats in one of a worker's two buffers */
+} predict_job_t;
+
+/* Block R0.. (N rows) through every layer, activations alternating
+ * between the two buffers BUF, the last layer into OUT. */
+static void predict_block(const bm_mlp_t *m, const float *x, float *out, int r0, int n, float *buf[2])
+{
+	const float *in = x + (size_t)r0 * m->input;
+	int which = 0;
+	for (int i = 0; i < m->nlayers; i++) {
+		const bm_layer_t *l = &m->layers[i];
+		if (l->kind != BM_LAYER_DENSE)
+			continue; /* dropout is off */
+		float *dst = i == m->nlayers - 1 ? out + (size_t)r0 * m->output : buf[which];
+		bm_sgemm_packed(false, n, in, l->in, &l->wpack, dst, l->out);
+		bias_act_inplace(l->act, dst, m->params + l->b, n, l->out);
+		in = dst;
+		which ^= 1;
+	}
+}
+
+/* Task T: the blocks of rows [T * per, (T + 1) * per), on WORKER's buffers. */
+static void predict_task(void *arg, int t, int worker)
+{
+	const predict_job_t *j = arg;
+	float *buf[2] = {j->m->pred_mem + 2 * j->stride * (size_t)worker,
+	                 j->m->pred_mem + (2 * (size_t)worker + 1) * j->stride};
+	int end = (t + 1) * j->per < j->B ? (t + 1) * j->per : j->B;
+	for (int r0 = t * j->per; r0 < end; r0 += BM_PREDICT_BLOCK)
+		predict_block(j->m, j->x, j->out, r0, end - r0 < BM_PREDICT_BLOCK ? end - r0 : BM_PREDICT_BLOCK, buf);
+}
+
+int bm_mlp_predict(bm_mlp_t *m, const float *x, int B, float *out)
+{
+	size_t widest = 1;
+	for (int i = 0; i < m->nlayers; i++)
+		if ((size_t)m->layers[i].out > widest)
+			widest = (size_t)m->layers[i].out;
+	size_t stride = widest * BM_PREDICT_BLOCK;
+	int workers = m->threads > 1 ? m->threads : 1;
+	if (m->pred_workers < workers) {
+		free(m->pred_mem);
+		m->pred_workers = 0;
+		if (!(m->pred_mem = malloc(2 * stride * (size_t)workers * sizeof(float)))) {
+			bm_seterr("out of memory for %d threads' activations", workers);
+			return -1;
+		}
+		m->pred_workers = workers;
+	}
+	for (int i = 0; i < m->nlayers; i++) {
+		bm_layer_t *l = &m->layers[i];
+		if (l->kind == BM_LAYER_DENSE && !l->wpack.data &&
+		    bm_gemm_pack(&l->wpack, true, l->in, l->out, m->params + l->w, l->in) < 0) {
+			bm_seterr("out of memory for the packed weights");
+			return -1;
+		}
+	}
+	int blocks = (B + BM_PREDICT_BLOCK - 1) / BM_PREDICT_BLOCK;
+	int tasks = blocks < TASKS_PER_WORKER * workers ? blocks : TASKS_PER_WORKER * workers;
+	predict_job_t j = {m, x, out, B, (blocks + tasks - 1) / tasks * BM_PREDICT_BLOCK, stride};
+	bm_pool_run((B + j.per - 1) / j.per, workers, predict_task, &j);
+	return 0;
 }
 
 void bm_mlp_zero_grad(bm_mlp_t *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }

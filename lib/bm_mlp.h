@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bm_gemm.h"
 #include "bm_rng.h"
 #include "bm_spec.h"
 
@@ -38,6 +39,7 @@ typedef struct {
 	float *z;         /* dense: pre-activation [max_batch, out] */
 	float *a;         /* output [max_batch, out] */
 	float *mask;      /* dropout: 0 or 1/(1-rate) [max_batch, out] */
+	bm_gemm_packed_t wpack; /* dense, for bm_mlp_predict: the weight, packed */
 } bm_layer_t;
 
 typedef struct {
@@ -53,9 +55,8 @@ typedef struct {
 	float *scratch[2]; /* gradient buffers [max_batch, widest] */
 	float *act_mem;    /* the one allocation behind the per-layer buffers */
 	int threads;
-	bool row_exact;    /* forward through the built-in GEMM kernel, so that a
-	                    * row's output depends on that row alone, not on the
-	                    * batch it came in (bm-predict sets it; bm_gemm.h) */
+	float *pred_mem;   /* bm_mlp_predict's buffers, for each of THREADS workers */
+	int pred_workers;
 } bm_mlp_t;
 
 /* Targets of a batch: LABELS (class ids) or VALUES [B, k]. */
@@ -80,6 +81,16 @@ void bm_mlp_init_weights(bm_mlp_t *m, bm_init_t init, bm_rng_t *rng);
 /* Forward B rows of X [B, input]; returns the output [B, output]. TRAINING
  * turns dropout on (masks drawn from RNG). */
 const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, bm_rng_t *rng);
+
+/* Inference: OUT[B, output] = the model applied to X[B, input] (dropout
+ * off), for a model whose parameters no longer change. The rows go in
+ * blocks of BM_PREDICT_BLOCK to the threads (bm_mlp_set_threads), and a
+ * block goes through every layer on one thread while its activations are
+ * in cache, through the built-in kernel with the weights packed once (on
+ * the first call): a row's output depends on that row alone, never on B,
+ * the blocks or the threads. 0, or -1 with bm_errmsg() when out of memory. */
+#define BM_PREDICT_BLOCK 96
+int bm_mlp_predict(bm_mlp_t *m, const float *x, int B, float *out);
 
 /* Loss of the last forward pass (mean over its B rows), its gradient into
  * m->dlast, and the sum over rows of the accuracy into *ACC (NaN for

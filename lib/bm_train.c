@@ -1,6 +1,8 @@
 /* bm_train.c: data loading and the training loop of bm-train. */
 #include "bm_train.h"
 
+#include "bm_cli.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -621,13 +623,6 @@ out:
 
 /* ---- the loop ---- */
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Loss and accuracy of M on rows [lo, hi) of D, without dropout. */
 static void evaluate(bm_mlp_t *m, const bm_spec_t *spec, const bm_data_t *d, uint64_t lo, uint64_t hi, int bs,
                      double *loss, double *acc)
@@ -653,7 +648,7 @@ static void bar(int done, int total, double t0, double loss, double acc, bool ha
 	for (int i = 0; i < 30; i++)
 		b[i] = i < w ? '=' : i == w ? '>' : '.';
 	b[30] = '\0';
-	double el = now() - t0, eta = done ? el / done * (total - done) : 0;
+	double el = bm_seconds() - t0, eta = done ? el / done * (total - done) : 0;
 	fprintf(stderr, "\r%*d/%d [%s] - ETA: %.0fs - loss: %.4f", (int)snprintf(NULL, 0, "%d", total), done, total, b,
 	        eta, loss);
 	if (has_acc)
@@ -740,7 +735,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 	const uint64_t nbatches = (ntrain + (uint64_t)bs - 1) / (uint64_t)bs;
 	const uint64_t total_steps = nbatches * (uint64_t)spec->epochs;
 	for (int epoch = s.epoch; epoch < spec->epochs && !s.stopped; epoch++) {
-		double t0 = now(), lsum = 0, asum = 0, last_draw = 0;
+		double t0 = bm_seconds(), lsum = 0, asum = 0, last_draw = 0;
 		for (uint64_t i = 0; i < ntrain; i++)
 			perm[i] = (uint32_t)i;
 		if (spec->shuffle)
@@ -781,7 +776,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 			lsum += loss * B;
 			asum += acc;
 			if (o->verbose >= 2) {
-				double tn = now();
+				double tn = bm_seconds();
 				if (tn - last_draw > 0.1 || b + 1 == nbatches) {
 					uint64_t seen = start + (uint64_t)B;
 					bar((int)(b + 1), (int)nbatches, t0, lsum / (double)seen, asum / (double)seen, has_acc);
@@ -792,7 +787,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 		double loss = lsum / (double)ntrain, acc = asum / (double)ntrain, vloss = 0, vacc = 0;
 		if (has_val)
 			evaluate(m, spec, vd, vlo, vhi, evb, &vloss, &vacc);
-		double secs = now() - t0;
+		double secs = bm_seconds() - t0;
 		s.epoch = epoch + 1;
 
 		char line[512];

@@ -138,6 +138,33 @@ START_TEST(builtin_rows_do_not_depend_on_m)
 }
 END_TEST
 
+/* Packed once, the product gives bm_sgemm_builtin's bytes, past the k-
+ * and column-blocks (KC 256, NC 1024) and on partial panels. */
+START_TEST(packed_equals_builtin)
+{
+	static const int shapes[][3] = {{1, 10, 64}, {97, 64, 100}, {13, 1030, 300}, {50, 17, 784}, {6, 16, 1}};
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+		for (int t = 0; t < 4; t++) {
+			bool ta = t & 1, tb = t & 2;
+			int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+			unsigned seed = 5;
+			float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
+			float *C = malloc((size_t)M * N * sizeof(float)), *R = malloc((size_t)M * N * sizeof(float));
+			bm_gemm_packed_t p;
+			ck_assert_int_eq(bm_gemm_pack(&p, tb, K, N, B, tb ? K : N), 0);
+			bm_sgemm_packed(ta, M, A, ta ? M : K, &p, C, N);
+			bm_sgemm_builtin(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, R, N);
+			ck_assert_msg(memcmp(C, R, (size_t)M * N * sizeof(float)) == 0, "%dx%dx%d ta=%d tb=%d", M, N, K,
+				      ta, tb);
+			bm_gemm_packed_free(&p);
+			free(A);
+			free(B);
+			free(C);
+			free(R);
+		}
+}
+END_TEST
+
 int main(void)
 {
 	bm_gemm_use_cblas(); /* bm_sgemm as bm-train runs it */
@@ -147,6 +174,7 @@ int main(void)
 	tcase_add_test(tc, alpha_and_beta);
 	tcase_add_test(tc, threads_do_not_change_results);
 	tcase_add_test(tc, builtin_rows_do_not_depend_on_m);
+	tcase_add_test(tc, packed_equals_builtin);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

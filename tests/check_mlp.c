@@ -166,6 +166,43 @@ START_TEST(forward_inference_no_dropout)
 }
 END_TEST
 
+/* bm_mlp_predict: a row's output is the same bytes whatever the number of
+ * rows and threads (blocks of BM_PREDICT_BLOCK rows shared out), and
+ * agrees with bm_mlp_forward. */
+START_TEST(predict_rows_independent)
+{
+	bm_spec_t s;
+	bm_spec_init(&s);
+	ck_assert_int_eq(bm_spec_parse_layers(&s, "40:relu,dropout:0.3,17:tanh,3:softmax"), 0);
+	s.input = 30;
+	bm_mlp_t *m = bm_mlp_new(&s);
+	bm_rng_t rng;
+	bm_rng_seed(&rng, 3);
+	bm_mlp_init_weights(m, BM_INIT_GLOROT_UNIFORM, &rng);
+	for (size_t i = 0; i < m->nparams; i++)
+		m->params[i] += 0.01f * (float)(i % 7); /* biases not zero */
+	enum { N = 3 * BM_PREDICT_BLOCK + 5 };
+	float *x = malloc(N * 30 * sizeof(float)), *all = malloc(N * 3 * sizeof(float)), one[3];
+	for (int i = 0; i < N * 30; i++)
+		x[i] = (float)bm_rng_double(&rng) * 2 - 1;
+	ck_assert_int_eq(bm_mlp_reserve(m, N), 0);
+	const float *f = bm_mlp_forward(m, x, N, false, NULL);
+	for (int threads = 1; threads <= 3; threads++) {
+		bm_mlp_set_threads(m, threads);
+		ck_assert_int_eq(bm_mlp_predict(m, x, N, all), 0);
+		for (int r = 0; r < N; r++) {
+			ck_assert_int_eq(bm_mlp_predict(m, x + r * 30, 1, one), 0);
+			ck_assert_msg(memcmp(one, all + r * 3, sizeof one) == 0, "row %d, %d threads", r, threads);
+			for (int j = 0; j < 3; j++)
+				ck_assert_float_eq_tol(all[r * 3 + j], f[r * 3 + j], 1e-6f);
+		}
+	}
+	free(x);
+	free(all);
+	bm_mlp_free(m);
+}
+END_TEST
+
 START_TEST(kernels_threads_identical)
 {
 	enum { R = 70, I = 700, O = 90 }; /* above the threads threshold (1 << 22) */
@@ -421,6 +458,7 @@ int main(void)
 	tcase_add_test(tc, grad_losses);
 	tcase_add_test(tc, grad_dropout_l2);
 	tcase_add_test(tc, forward_inference_no_dropout);
+	tcase_add_test(tc, predict_rows_independent);
 	tcase_add_test(tc, kernels_threads_identical);
 	tcase_add_test(tc, loss_values);
 	tcase_add_test(tc, optimizers);
