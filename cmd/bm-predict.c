@@ -246,6 +246,8 @@ int main(int argc, char **argv)
 	if (!p.m)
 		bm_die("%s", bm_errmsg());
 	bm_mlp_set_threads(p.m, threads);
+	if (bm_mlp_predict_init(p.m) < 0)
+		bm_die("%s", bm_errmsg());
 	if (p.classes) {
 		p.nclasses = 1;
 		for (const char *s = p.classes; *s; s++)

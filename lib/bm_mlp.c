@@ -498,18 +498,22 @@ static void predict_task(void *arg, int t, int worker)
 		predict_block(j->m, j->x, j->out, r0, end - r0 < BM_PREDICT_BLOCK ? end - r0 : BM_PREDICT_BLOCK, buf);
 }
 
-int bm_mlp_predict(bm_mlp_t *m, const float *x, int B, float *out)
+static size_t predict_stride(const bm_mlp_t *m)
 {
 	size_t widest = 1;
 	for (int i = 0; i < m->nlayers; i++)
 		if ((size_t)m->layers[i].out > widest)
 			widest = (size_t)m->layers[i].out;
-	size_t stride = widest * BM_PREDICT_BLOCK;
+	return widest * BM_PREDICT_BLOCK;
+}
+
+int bm_mlp_predict_init(bm_mlp_t *m)
+{
 	int workers = m->threads > 1 ? m->threads : 1;
 	if (m->pred_workers < workers) {
 		free(m->pred_mem);
 		m->pred_workers = 0;
-		if (!(m->pred_mem = malloc(2 * stride * (size_t)workers * sizeof(float)))) {
+		if (!(m->pred_mem = malloc(2 * predict_stride(m) * (size_t)workers * sizeof(float)))) {
 			bm_seterr("out of memory for %d threads' activations", workers);
 			return -1;
 		}
@@ -523,9 +527,18 @@ int bm_mlp_predict(bm_mlp_t *m, const float *x, int B, float *out)
 			return -1;
 		}
 	}
+	bm_pool_start(workers);
+	return 0;
+}
+
+int bm_mlp_predict(bm_mlp_t *m, const float *x, int B, float *out)
+{
+	if (bm_mlp_predict_init(m) < 0)
+		return -1;
+	int workers = m->pred_workers;
 	int blocks = (B + BM_PREDICT_BLOCK - 1) / BM_PREDICT_BLOCK;
 	int tasks = blocks < TASKS_PER_WORKER * workers ? blocks : TASKS_PER_WORKER * workers;
-	predict_job_t j = {m, x, out, B, (blocks + tasks - 1) / tasks * BM_PREDICT_BLOCK, stride};
+	predict_job_t j = {m, x, out, B, (blocks + tasks - 1) / tasks * BM_PREDICT_BLOCK, predict_stride(m)};
 	bm_pool_run((B + j.per - 1) / j.per, workers, predict_task, &j);
 	return 0;
 }

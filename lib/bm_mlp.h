@@ -91,6 +91,9 @@ const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, b
  * the blocks or the threads. 0, or -1 with bm_errmsg() when out of memory. */
 #define BM_PREDICT_BLOCK 96
 int bm_mlp_predict(bm_mlp_t *m, const float *x, int B, float *out);
+/* What bm_mlp_predict does once, done now: pack the weights, allocate the
+ * threads' buffers and start the threads. 0, or -1 with bm_errmsg(). */
+int bm_mlp_predict_init(bm_mlp_t *m);
 
 /* Loss of the last forward pass (mean over its B rows), its gradient into
  * m->dlast, and the sum over rows of the accuracy into *ACC (NaN for

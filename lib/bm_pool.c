@@ -51,17 +51,11 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-void bm_pool_run(int tasks, int threads, bm_pool_fn *fn, void *arg)
+/* Start helpers up to HELPERS (pool.mu held); returns how many run. */
+static int start_helpers(int helpers)
 {
-	int helpers = (threads < tasks ? threads : tasks) - 1;
 	if (helpers > BM_POOL_MAX_THREADS - 1)
 		helpers = BM_POOL_MAX_THREADS - 1;
-	if (helpers <= 0) {
-		for (int t = 0; t < tasks; t++)
-			fn(arg, t, 0);
-		return;
-	}
-	pthread_mutex_lock(&pool.mu);
 	while (pool.started < helpers) {
 		pthread_t t;
 		pthread_attr_t attr;
@@ -73,8 +67,25 @@ void bm_pool_run(int tasks, int threads, bm_pool_fn *fn, void *arg)
 			break; /* fewer helpers: the same results, later */
 		pool.started++;
 	}
-	if (helpers > pool.started)
-		helpers = pool.started;
+	return helpers < pool.started ? helpers : pool.started;
+}
+
+void bm_pool_start(int threads)
+{
+	pthread_mutex_lock(&pool.mu);
+	start_helpers(threads - 1);
+	pthread_mutex_unlock(&pool.mu);
+}
+
+void bm_pool_run(int tasks, int threads, bm_pool_fn *fn, void *arg)
+{
+	if ((threads < tasks ? threads : tasks) <= 1) {
+		for (int t = 0; t < tasks; t++)
+			fn(arg, t, 0);
+		return;
+	}
+	pthread_mutex_lock(&pool.mu);
+	int helpers = start_helpers((threads < tasks ? threads : tasks) - 1);
 	pool.fn = fn;
 	pool.arg = arg;
 	pool.tasks = tasks;

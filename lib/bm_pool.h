@@ -22,5 +22,8 @@
 typedef void bm_pool_fn(void *arg, int task, int worker);
 
 void bm_pool_run(int tasks, int threads, bm_pool_fn *fn, void *arg);
+/* Start the threads for jobs on THREADS threads now rather than at the
+ * first job (bm-predict: part of start-up, not of the first batch). */
+void bm_pool_start(int threads);
 
 #endif
