@@ -421,6 +421,21 @@ static void cat_add(col_t *c, const char *v, size_t len, uint64_t w, bool insert
 		c->cats.e[i].count += w;
 }
 
+/* Whether column J is a numeric feature (or target) and whether its
+ * categories are counted: one-hot, class labels, the --stratify label. */
+static bool col_numeric(const ctx_t *x, size_t j)
+{
+	const col_t *c = &x->c[j];
+	return c->type == T_NUMERIC || (c->type == T_LABEL && x->o->regression);
+}
+
+static bool col_cats(const ctx_t *x, size_t j)
+{
+	const col_t *c = &x->c[j];
+	return c->type == T_ONEHOT || (c->type == T_LABEL && !x->o->regression) ||
+	       (!x->o->tensor && (int)j == x->label);
+}
+
 /* Pass 1: gather what pass 2 needs from a row that dropna kept. */
 static void gather(ctx_t *x)
 {
@@ -428,10 +443,7 @@ static void gather(ctx_t *x)
 	for (size_t j = 0; j < x->nsel; j++) {
 		col_t *c = &x->c[j];
 		cell_t *cl = &x->cells[j];
-		bool stats = x->num_stats;
-		bool numeric = c->type == T_NUMERIC || (c->type == T_LABEL && o->regression);
-		bool cats = c->type == T_ONEHOT || (c->type == T_LABEL && !o->regression) ||
-		            (!o->tensor && (int)j == x->label);
+		bool stats = x->num_stats, numeric = col_numeric(x, j), cats = col_cats(x, j);
 		if (cl->na) {
 			if (o->ffill && c->has_last) {
 				if (stats && numeric)
@@ -501,6 +513,24 @@ static void gather(ctx_t *x)
 			c->has_last = true;
 			c->last_num = v;
 		}
+	}
+}
+
+static double cell_num(ctx_t *x, const col_t *c, cell_t *cl);
+
+/* PASS_KEPT: the scaling statistics and categories of a row that --dedup
+ * kept, after filling (reset_kept cleared those of pass 1). */
+static void gather_kept(ctx_t *x)
+{
+	for (size_t j = 0; j < x->nsel; j++) {
+		col_t *c = &x->c[j];
+		cell_t *cl = &x->cells[j];
+		if (cl->na)
+			continue;
+		if (x->num_stats && col_numeric(x, j))
+			scale_add(c, cell_num(x, c, cl), 1);
+		if (col_cats(x, j))
+			cat_add(c, cl->v, cl->len, 1, true);
 	}
 }
 
@@ -615,6 +645,8 @@ static char *mode_of(bm_strmap_t *m, bool numeric)
 }
 
 /* End of pass 1: statistics, fill values, categories, the x layout. */
+static void finish_stats(ctx_t *x);
+
 static void finish_pass1(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
@@ -641,17 +673,23 @@ static void finish_pass1(ctx_t *x)
 			c->vals = NULL;
 			bm_strmap_free(&c->mode);
 		}
-		bool numeric = c->type == T_NUMERIC || (c->type == T_LABEL && o->regression);
-		bool cats = c->type == T_ONEHOT || (c->type == T_LABEL && !o->regression) ||
-		            (!o->tensor && (int)j == x->label);
 		if (c->unresolved && c->fillv) {
 			double v;
-			if (numeric && !x->stats_loaded && bm_clean_parse_num(c->fillv, c->filllen, &v, NULL))
+			if (col_numeric(x, j) && !x->stats_loaded && bm_clean_parse_num(c->fillv, c->filllen, &v, NULL))
 				scale_add(c, v, (double)c->unresolved);
-			if (cats)
+			if (col_cats(x, j))
 				cat_add(c, c->fillv, c->filllen, c->unresolved, !x->stats_loaded);
 		}
-		if (numeric && !x->stats_loaded) {
+	}
+	finish_stats(x);
+}
+
+/* The scaling statistics from their sums, and the categories sorted. */
+static void finish_stats(ctx_t *x)
+{
+	for (size_t j = 0; j < x->nsel; j++) {
+		col_t *c = &x->c[j];
+		if (col_numeric(x, j) && !x->stats_loaded) {
 			if (c->wn > 0) {
 				double m1 = c->s1 / c->wn;
 				c->mean = c->k + m1;
@@ -664,8 +702,34 @@ static void finish_pass1(ctx_t *x)
 				c->std = NAN;
 			}
 		}
-		if (cats && !x->stats_loaded)
+		if (col_cats(x, j) && !x->stats_loaded)
 			sort_ids(&c->cats, &c->cats_numeric);
+	}
+}
+
+/* Before reading the rows again: no value above to fill down from, the
+ * first value below to fill up from, no rows seen by --dedup. */
+static void rewind_rows(ctx_t *x)
+{
+	for (size_t j = 0; j < x->nsel; j++) {
+		x->c[j].has_last = false;
+		x->c[j].bptr = 0;
+	}
+	if (x->dset)
+		memset(x->dset, 0, 2 * x->dcap * sizeof *x->dset);
+	x->dn = 0;
+}
+
+/* Before PASS_KEPT: forget the scaling statistics and categories of pass
+ * 1, which counted the rows --dedup drops. */
+static void reset_kept(ctx_t *x)
+{
+	for (size_t j = 0; j < x->nsel; j++) {
+		col_t *c = &x->c[j];
+		c->wn = c->k = c->s1 = c->s2 = c->mn = c->mx = 0;
+		c->kset = false;
+		if (col_cats(x, j))
+			bm_strmap_free(&c->cats);
 	}
 }
 
@@ -987,12 +1051,17 @@ static void report_cells(ctx_t *x)
 static void fast_gather(ctx_t *x);
 static void spool_put(ctx_t *x);
 
+/* The passes over the input: PASS_GATHER (the first of two or three),
+ * PASS_KEPT (the second of three: --dedup with statistics of the rows it
+ * keeps), PASS_WRITE (the last, or the only one). */
+enum { PASS_GATHER = 1, PASS_WRITE, PASS_KEPT };
+
 static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 {
 	const bm_clean_opts_t *o = x->o;
 	x->line = rec->line;
 	load_cells(x, rec);
-	bool final = pass == 2 || !x->twopass;
+	bool final = pass == PASS_WRITE;
 	if (final) {
 		x->nread++;
 		if (o->report)
@@ -1003,7 +1072,7 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 			x->ndropna++;
 		return;
 	}
-	if (!final) {
+	if (pass == PASS_GATHER) {
 		gather(x);
 		x->krow++;
 		return;
@@ -1011,7 +1080,12 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 	fill(x);
 	x->krow++;
 	if (o->dedup && duplicate(x)) {
-		x->ndedup++;
+		if (final)
+			x->ndedup++;
+		return;
+	}
+	if (pass == PASS_KEPT) {
+		gather_kept(x);
 		return;
 	}
 	if (x->fast)
@@ -1359,7 +1433,7 @@ static void *part_run(void *arg)
 	}
 	w->jb = &p->jb;
 	if (p->first)
-		row(w, p->first, 2);
+		row(w, p->first, PASS_WRITE);
 	bm_csv_rec_t *rec;
 	int st;
 	uint64_t nrec = 0;
@@ -1368,7 +1442,7 @@ static void *part_run(void *arg)
 			progress_add(w, nrec);
 			nrec = 0;
 		}
-		row(w, rec, 2);
+		row(w, rec, PASS_WRITE);
 	}
 	progress_add(w, nrec);
 	p->ok = st == 0;
@@ -1813,13 +1887,25 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 	if (x->twopass) {
 		x->num_stats = o->tensor && !o->load_stats && (x->scale > 0 || o->save_stats);
 		x->skip_num = !o->coerce && !x->num_stats;
-		progress_start(x, "pass 1 of 2");
-		run_pass(x, 1);
+		/* --dedup drops rows only once they are filled, which needs pass
+		 * 1's fill values: the statistics of the rows it keeps take a
+		 * pass of their own */
+		bool kept = o->dedup && !x->stats_loaded && (o->tensor || o->stratify);
+		progress_start(x, kept ? "pass 1 of 3" : "pass 1 of 2");
+		run_pass(x, PASS_GATHER);
 		progress_end(x);
 		x->skip_num = false;
 		if (!x->ready)
 			bm_die("%s: empty input, no header", nfiles ? files[0] : "-");
 		finish_pass1(x);
+		if (kept) {
+			reset_kept(x);
+			progress_start(x, "pass 2 of 3");
+			run_pass(x, PASS_KEPT);
+			progress_end(x);
+			finish_stats(x);
+			rewind_rows(x);
+		}
 		layout(x);
 		if (o->stratify) {
 			col_t *c = &x->c[x->label];
@@ -1833,13 +1919,10 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 		}
 		if (o->save_stats)
 			bm_clean_save_stats(x);
-		for (size_t j = 0; j < x->nsel; j++) {
-			x->c[j].has_last = false;
-			x->c[j].bptr = 0;
-		}
+		rewind_rows(x);
 		open_outputs(x);
-		progress_start(x, "pass 2 of 2");
-		run_pass(x, 2);
+		progress_start(x, kept ? "pass 3 of 3" : "pass 2 of 2");
+		run_pass(x, PASS_WRITE);
 		progress_end(x);
 	} else if (x->fast) {
 		x->num_stats = x->scale > 0 || o->save_stats;
@@ -1847,7 +1930,7 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 		if (!fast_parallel(x)) {
 			if (x->prog && x->prog->rows)
 				progress_start(x, "reading again in one thread");
-			run_pass(x, 2);
+			run_pass(x, PASS_WRITE);
 		}
 		progress_end(x);
 		if (!x->ready)
@@ -1860,7 +1943,7 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 		fast_replay(x);
 	} else {
 		progress_start(x, "reading");
-		run_pass(x, 2);
+		run_pass(x, PASS_WRITE);
 		progress_end(x);
 		if (!x->ready)
 			bm_die("%s: empty input, no header", nfiles ? files[0] : "-");
