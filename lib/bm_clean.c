@@ -370,6 +370,17 @@ static void load_cells(ctx_t *x, const bm_csv_rec_t *rec)
 	}
 }
 
+/* Whether --dropna or --thresh keeps a row with NNA of its NSUB --subset
+ * values missing. */
+static bool keep_counts(const bm_clean_opts_t *o, size_t nna, size_t nsub)
+{
+	if (o->thresh >= 0)
+		return (long long)(nsub - nna) >= o->thresh;
+	if (o->dropna == BM_DROPNA_ANY)
+		return nna == 0;
+	return o->dropna == BM_DROPNA_NONE || nna < nsub;
+}
+
 static bool keep_dropna(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
@@ -381,11 +392,7 @@ static bool keep_dropna(ctx_t *x)
 			nsub++;
 			nna += x->cells[j].na;
 		}
-	if (o->thresh >= 0)
-		return (long long)(nsub - nna) >= o->thresh;
-	if (o->dropna == BM_DROPNA_ANY)
-		return nna == 0;
-	return nna < nsub;
+	return keep_counts(o, nna, nsub);
 }
 
 /* Add W values V to the scaling statistics of C. */
@@ -1050,6 +1057,8 @@ static void report_cells(ctx_t *x)
 
 static void fast_gather(ctx_t *x);
 static void spool_put(ctx_t *x);
+static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec);
+static bool fast_rows_ok(const ctx_t *x);
 
 /* The passes over the input: PASS_GATHER (the first of two or three),
  * PASS_KEPT (the second of three: --dedup with statistics of the rows it
@@ -1236,6 +1245,84 @@ static void replay_row(ctx_t *x, const unsigned char *row)
 		flush_tensor(x, d, false);
 }
 
+/* The fast path's common case in one loop over the fields, without the
+ * cells of row(): a number is parsed before it is looked up as a missing
+ * value (no missing-value string is a number: see fast_rows_ok), and all
+ * that the row changes waits until --dropna has kept it. False, having
+ * changed nothing, for a row it leaves to row(): a ragged row, a value
+ * that is not a number, a missing label. */
+static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
+{
+	const bm_clean_opts_t *o = x->o;
+	if (rec->n != x->nin)
+		return false;
+	size_t nna = 0, nsub = 0;
+	for (size_t j = 0; j < x->nsel; j++) {
+		const col_t *c = &x->c[j];
+		const bm_csv_field_t *f = &rec->f[c->in];
+		bool na;
+		if (col_numeric(x, j)) {
+			double v;
+			na = !bm_clean_parse_num_padded(f->val, f->len, &v, NULL);
+			if (na && (c->type == T_LABEL || !bm_naset_has(&x->na, f->val, f->len)))
+				return false;
+			slot_put(x, j, v, 0, na ? 0 : 1);
+		} else {
+			na = bm_naset_has(&x->na, f->val, f->len);
+			if (na && c->type == T_LABEL)
+				return false;
+		}
+		x->cells[j].na = na;
+		nsub += c->subset;
+		nna += c->subset && na;
+	}
+	x->line = rec->line;
+	x->nread++;
+	if (!keep_counts(o, nna, nsub)) {
+		x->ndropna++;
+		return true;
+	}
+	x->krow++;
+	for (size_t j = 0; j < x->nsel; j++) {
+		col_t *c = &x->c[j];
+		if (col_numeric(x, j)) {
+			if (x->num_stats && !x->cells[j].na)
+				scale_add(c, slot_num(x, x->srow, j), 1);
+		} else if (x->cells[j].na) {
+			slot_put(x, j, 0, 0, 0);
+		} else {
+			const bm_csv_field_t *f = &rec->f[c->in];
+			int64_t i = bm_strmap_get(&c->cats, f->val, f->len, true);
+			c->cats.e[i].count++;
+			if (i >= (int64_t)SLOT_MISSING4)
+				ROW_DIE(x, "%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
+			slot_put(x, j, 0, (uint32_t)i, 2);
+		}
+	}
+	x->srow[0] = (unsigned char)split_dest(x);
+	spool_put(x);
+	return true;
+}
+
+/* Whether fast_row can take the rows: the fast path with no filling,
+ * --dedup or --report, every column's type known (after the first row),
+ * and no missing-value string that reads as a number. */
+static bool fast_rows_ok(const ctx_t *x)
+{
+	const bm_clean_opts_t *o = x->o;
+	if (!x->fast || o->report || o->dedup || o->nfillna || o->ffill || o->bfill)
+		return false;
+	for (size_t j = 0; j < x->nsel; j++)
+		if (x->c[j].type == T_UNDECIDED)
+			return false;
+	for (size_t i = 0; i < x->na.n; i++) {
+		double v;
+		if (bm_clean_parse_num(x->na.s[i], x->na.len[i], &v, NULL))
+			return false;
+	}
+	return true;
+}
+
 /* After the pass: the spooled rows as x/y frames, in order. */
 static void fast_replay(ctx_t *x);
 
@@ -1360,7 +1447,7 @@ static void run_pass(ctx_t *x, int pass)
 			bm_die("%s", bm_errmsg());
 		bm_csv_rec_t *rec;
 		int st;
-		bool first = true;
+		bool first = true, checked = false;
 		uint64_t nrec = 0;
 		while ((st = bm_csv_next(r, &rec)) > 0) {
 			if (first) {
@@ -1383,7 +1470,12 @@ static void run_pass(ctx_t *x, int pass)
 					continue;
 				}
 			}
-			row(x, rec, pass);
+			if (!(x->fast_rows && pass == PASS_WRITE && fast_row(x, rec))) {
+				row(x, rec, pass);
+				if (!checked && x->fast)
+					x->fast_rows = fast_rows_ok(x); /* the types are known now */
+				checked = true;
+			}
 			if (++nrec == PROGRESS_EVERY) {
 				progress_add(x, nrec);
 				nrec = 0;
@@ -1442,7 +1534,8 @@ static void *part_run(void *arg)
 			progress_add(w, nrec);
 			nrec = 0;
 		}
-		row(w, rec, PASS_WRITE);
+		if (!(w->fast_rows && fast_row(w, rec)))
+			row(w, rec, PASS_WRITE);
 	}
 	progress_add(w, nrec);
 	p->ok = st == 0;
@@ -1580,6 +1673,7 @@ static bool fast_parallel(ctx_t *x)
 		w->nread = w->ndropna = w->ndedup = w->krow = 0;
 		w->remap = NULL;
 		w->fname = path;
+		w->fast_rows = fast_rows_ok(x);
 		if (k == 0 && o->no_header)
 			p->first = rec;
 	}

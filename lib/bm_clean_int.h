@@ -154,6 +154,7 @@ typedef struct {
 	unsigned char *srow;   /* the row being encoded */
 	size_t sw;
 	bool skip_num;         /* pass 1 does not parse numeric features */
+	bool fast_rows;        /* the fast path's rows can go through fast_row */
 	/* the fast path on several threads: parts of the file, each read by a
 	 * copy of this context (see fast_parallel) */
 	struct part *parts;

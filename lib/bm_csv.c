@@ -14,7 +14,6 @@
 #endif
 
 #define CSV_BUFSIZE (1u << 20)
-#define CSV_PAD 64 /* bytes after the sentinel that a 16-byte load may touch */
 
 /* ---- threaded reading: batches of records copied out of the reader ---- */
 
@@ -142,14 +141,14 @@ static bool switch_batch(bm_csv_t *r, int k)
 	batch_t *b = &r->batch[k];
 	size_t tail = in->end - in->pos;
 	if (b->cap < in->cap) {
-		char *d = realloc(b->data, in->cap + CSV_PAD), *sc = realloc(b->scratch, in->cap + CSV_PAD);
+		char *d = realloc(b->data, in->cap + BM_CSV_PAD), *sc = realloc(b->scratch, in->cap + BM_CSV_PAD);
 		if (d)
 			b->data = d;
 		if (sc)
 			b->scratch = sc;
 		if (!d || !sc)
 			return false;
-		memset(b->data, 0, in->cap + CSV_PAD);
+		memset(b->data, 0, in->cap + BM_CSV_PAD);
 		b->cap = in->cap;
 	}
 	if (!b->f) {
@@ -308,8 +307,8 @@ static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts)
 	r->in = in;
 	r->o = opts ? *opts : (bm_csv_opts_t){',', '"', -1, false, false};
 	r->cap = CSV_BUFSIZE;
-	r->buf = calloc(r->cap + CSV_PAD, 1);
-	r->scratch = malloc(r->cap + CSV_PAD);
+	r->buf = calloc(r->cap + BM_CSV_PAD, 1);
+	r->scratch = malloc(r->cap + BM_CSV_PAD);
 	r->fcap = 64;
 	r->f = malloc(r->fcap * sizeof *r->f);
 	if (!r->buf || !r->scratch || !r->f) {
@@ -401,14 +400,14 @@ static int refill(bm_csv_t *r)
 			return -1;
 		}
 		size_t cap = r->cap * 2;
-		char *b = realloc(r->buf, cap + CSV_PAD);
+		char *b = realloc(r->buf, cap + BM_CSV_PAD);
 		if (!b) {
 			bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
 			return -1;
 		}
-		memset(b + r->cap, 0, cap - r->cap + CSV_PAD);
+		memset(b + r->cap, 0, cap - r->cap + BM_CSV_PAD);
 		r->buf = b;
-		char *s = realloc(r->scratch, cap + CSV_PAD);
+		char *s = realloc(r->scratch, cap + BM_CSV_PAD);
 		if (!s) {
 			bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
 			return -1;

@@ -26,6 +26,10 @@
 
 #include "bm_io.h"
 
+/* Bytes readable after the end of any field's value (the reader's buffers
+ * are padded): enough for a 16-byte vector load anywhere in a short value. */
+#define BM_CSV_PAD 64
+
 typedef struct {
 	const char *val; /* the value; not NUL-terminated */
 	size_t len;

@@ -368,9 +368,31 @@ START_TEST(test_numbers)
 	double v;
 	ck_assert(bm_clean_parse_num("-Infinity", 9, &v, NULL) && isinf(v) && v < 0);
 	ck_assert(bm_clean_parse_num("inf", 3, &v, NULL) && isinf(v));
-	static const char *const bad[] = {"", " ", "abc", "1x", "1e", "--1", "0x10", ".", "1,5", "e5", "nan", "1 2"};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+	static const char *const bad[] = {"", " ", "abc", "1x", "1e", "--1", "0x10", ".", "1,5", "e5", "nan", "1 2",
+	                                  "-", "+.", "1..2", "1.2.3", "12345678.9x", "-.", "1-2"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char padded[64];
+		memset(padded, '1', sizeof padded);
+		memcpy(padded, bad[i], strlen(bad[i]));
 		ck_assert_msg(!bm_clean_parse_num(bad[i], strlen(bad[i]), &v, NULL), "'%s'", bad[i]);
+		ck_assert_msg(!bm_clean_parse_num_padded(padded, strlen(bad[i]), &v, NULL), "padded '%s'", bad[i]);
+	}
+	/* the padded variant's own shapes: signs, a point at either end, 8 digits a side, -0 */
+	static const struct {
+		const char *s;
+		double v;
+		int integral;
+	} pad_ok[] = {{"-0", -0.0, 1}, {"+12345678", 12345678, 1}, {"12345678.87654321", 12345678.87654321, 0},
+	              {".5", 0.5, 0}, {"5.", 5, 0}, {"-34.00716", -34.00716, 0}, {"123456789", 123456789, 1}};
+	for (size_t i = 0; i < sizeof pad_ok / sizeof pad_ok[0]; i++) {
+		char padded[64];
+		bool integral;
+		memset(padded, '9', sizeof padded);
+		memcpy(padded, pad_ok[i].s, strlen(pad_ok[i].s));
+		ck_assert_msg(bm_clean_parse_num_padded(padded, strlen(pad_ok[i].s), &v, &integral), "%s", pad_ok[i].s);
+		ck_assert_msg(v == pad_ok[i].v && signbit(v) == signbit(pad_ok[i].v), "%s -> %.17g", pad_ok[i].s, v);
+		ck_assert_int_eq(integral, pad_ok[i].integral);
+	}
 }
 END_TEST
 
@@ -412,6 +434,10 @@ START_TEST(test_numbers_random)
 		double v, want = strtod(b, NULL);
 		ck_assert_msg(bm_clean_parse_num(b, (size_t)n, &v, NULL), "'%s'", b);
 		ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "'%s' -> %.17g, strtod %.17g", b, v, want);
+		/* the padded variant, with digits and points after the value */
+		memset(b + n, i % 2 ? '7' : '.', 32);
+		ck_assert_msg(bm_clean_parse_num_padded(b, (size_t)n, &v, NULL), "padded '%.*s'", n, b);
+		ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "padded '%.*s' -> %.17g, strtod %.17g", n, b, v, want);
 	}
 }
 END_TEST
