@@ -28,10 +28,10 @@
  * the built-in kernel was at half of OpenBLAS on the batch-32 products.)
  * So: with a CBLAS (HAVE_CBLAS), bm-train sends bm_sgemm through it
  * (bm_gemm_use_cblas): no worse here, and a BLAS tuned for other machines (AVX-512, which
- * this kernel lacks) will be better there. bm-predict asks for the
- * built-in kernel (bm_sgemm_mt's BUILTIN) because its rows do not depend
- * on the batch size, at no cost in speed. Without a CBLAS, the built-in
- * kernel does everything.
+ * this kernel lacks) will be better there. bm-predict uses the built-in
+ * kernel with its weights packed once (bm_sgemm_packed) because its rows
+ * do not depend on the batch size, at no cost in speed. Without a CBLAS,
+ * the built-in kernel does everything.
  */
 #include "config.h"
 
@@ -336,7 +336,6 @@ void bm_sgemm(bool transa, bool transb, int M, int N, int K, float alpha, const 
 #define CHUNK_MIN_WORK (1L << 23)
 #define CHUNK_MIN_COLS 128
 #define MAX_CHUNKS 4
-#define ROWS_MIN 48 /* rows of a chunk split by rows (the built-in kernel only) */
 
 int bm_sgemm_chunks(int M, int N, int K)
 {
@@ -352,8 +351,8 @@ int bm_sgemm_chunks(int M, int N, int K)
 }
 
 typedef struct {
-	bool transa, transb, builtin, by_rows;
-	int M, N, K, lda, ldb, ldc, width; /* width: columns (or rows) of a chunk */
+	bool transa, transb;
+	int M, N, K, lda, ldb, ldc, width; /* width: columns of a chunk */
 	float alpha, beta;
 	const float *A, *B;
 	float *C;
@@ -363,37 +362,19 @@ static void run_chunk(void *arg, int c, int worker)
 {
 	const job_t *j = arg;
 	(void)worker;
-	if (j->by_rows) {
-		int i0 = c * j->width, m = j->M - i0 < j->width ? j->M - i0 : j->width;
-		if (m <= 0)
-			return;
-		const float *a = j->transa ? j->A + i0 : j->A + (size_t)i0 * j->lda;
-		bm_sgemm_builtin(j->transa, j->transb, m, j->N, j->K, j->alpha, a, j->lda, j->B, j->ldb, j->beta,
-				 j->C + (size_t)i0 * j->ldc, j->ldc);
-		return;
-	}
 	int j0 = c * j->width, n = j->N - j0 < j->width ? j->N - j0 : j->width;
 	if (n <= 0)
 		return;
 	const float *b = j->transb ? j->B + (size_t)j0 * j->ldb : j->B + j0;
-	(j->builtin ? bm_sgemm_builtin : bm_sgemm)(j->transa, j->transb, j->M, n, j->K, j->alpha, j->A, j->lda, b,
-						   j->ldb, j->beta, j->C + j0, j->ldc);
+	bm_sgemm(j->transa, j->transb, j->M, n, j->K, j->alpha, j->A, j->lda, b, j->ldb, j->beta, j->C + j0, j->ldc);
 }
 
 void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
-		 const float *B, int ldb, float beta, float *C, int ldc, int threads, bool builtin)
+		 const float *B, int ldb, float beta, float *C, int ldc, int threads)
 {
 	int chunks = bm_sgemm_chunks(M, N, K);
-	job_t j = {transa, transb, builtin, false, M, N, K, lda, ldb, ldc, 0, alpha, beta, A, B, C};
+	job_t j = {transa, transb, M, N, K, lda, ldb, ldc, 0, alpha, beta, A, B, C};
 	/* chunk widths: multiples of 16 (the kernel's NR), the last one shorter */
 	j.width = ((N + chunks - 1) / chunks + 15) / 16 * 16;
-	if (builtin && threads > 1 && (double)M * N * K >= 2.0 * CHUNK_MIN_WORK / 4 && M >= 2 * ROWS_MIN) {
-		/* The built-in kernel's rows do not depend on the split: split
-		 * the rows, as many chunks as threads (the narrow products of
-		 * inference, 64 or 10 columns, do not split by columns). */
-		j.by_rows = true;
-		chunks = threads < M / ROWS_MIN ? threads : M / ROWS_MIN;
-		j.width = ((M + chunks - 1) / chunks + MR - 1) / MR * MR;
-	}
 	bm_pool_run(chunks, threads, run_chunk, &j);
 }

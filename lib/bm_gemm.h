@@ -14,15 +14,15 @@
  * depend on the shape only (never on THREADS), and computes them on up to
  * THREADS threads, each chunk with one bm_sgemm call. Every element of C
  * is therefore summed over k by the same code in the same order for any
- * THREADS: results are byte-identical for any -j. BUILTIN: use the
- * built-in kernel even when CBLAS is there. The threads are bm_pool's:
- * one bm_sgemm_mt at a time, never from inside a bm_pool task.
+ * THREADS: results are byte-identical for any -j. The threads are
+ * bm_pool's: one bm_sgemm_mt at a time, never from inside a bm_pool task.
  *
  * The built-in kernel computes every element of C the same way wherever it
  * lies in C (edges are zero-padded, k is blocked the same for all), so a
  * row of C depends on nothing but the matching row of op(A): bm-predict
- * uses it so that a row's output does not depend on the batch size. BLAS
- * libraries give no such promise (OpenBLAS's edge kernels sum differently).
+ * uses it (bm_sgemm_packed) so that a row's output does not depend on the
+ * batch size or the threads. BLAS libraries give no such promise
+ * (OpenBLAS's edge kernels sum differently).
  */
 #ifndef BM_GEMM_H
 #define BM_GEMM_H
@@ -33,7 +33,7 @@ void bm_sgemm(bool transa, bool transb, int M, int N, int K, float alpha, const 
 	      const float *B, int ldb, float beta, float *C, int ldc);
 
 void bm_sgemm_mt(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
-		 const float *B, int ldb, float beta, float *C, int ldc, int threads, bool builtin);
+		 const float *B, int ldb, float beta, float *C, int ldc, int threads);
 
 /* The built-in packed kernel (AVX2+FMA or SSE2, chosen at run time). */
 void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,

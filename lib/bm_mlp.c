@@ -195,7 +195,7 @@ void bm_mlp_init_weights(bm_mlp_t *m, bm_init_t init, bm_rng_t *rng)
 void bm_dense_forward(float *out, const float *inp, const float *w, const float *b, int B, int I, int O, int threads)
 {
 	// out[B,O] = inp[B,I] @ w[O,I]^T + b[O]
-	bm_sgemm_mt(false, true, B, O, I, 1.0f, inp, I, w, I, 0.0f, out, O, threads, false);
+	bm_sgemm_mt(false, true, B, O, I, 1.0f, inp, I, w, I, 0.0f, out, O, threads);
 	for (int r = 0; r < B; r++) {
 		float *o = out + (size_t)r * O;
 		for (int j = 0; j < O; j++)
@@ -218,10 +218,10 @@ static void dense_backward_products(float *dinp, float *dw, const float *dout, c
                                     int B, int I, int O, int threads)
 {
 	// dw[O,I] += dout[B,O]^T @ inp[B,I]  (summed over the batch by one call per chunk of I)
-	bm_sgemm_mt(true, false, O, I, B, 1.0f, dout, O, inp, I, 1.0f, dw, I, threads, false);
+	bm_sgemm_mt(true, false, O, I, B, 1.0f, dout, O, inp, I, 1.0f, dw, I, threads);
 	// dinp[B,I] = dout[B,O] @ w[O,I]
 	if (dinp)
-		bm_sgemm_mt(false, false, B, I, O, 1.0f, dout, O, w, I, 0.0f, dinp, I, threads, false);
+		bm_sgemm_mt(false, false, B, I, O, 1.0f, dout, O, w, I, 0.0f, dinp, I, threads);
 }
 
 void bm_dense_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int B,
@@ -423,7 +423,7 @@ const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, b
 		size_t n = (size_t)B * (size_t)l->out;
 		if (l->kind == BM_LAYER_DENSE) {
 			bm_sgemm_mt(false, true, B, l->out, l->in, 1.0f, in, l->in, m->params + l->w, l->in, 0.0f, l->z,
-			            l->out, m->threads, false);
+			            l->out, m->threads);
 			bias_act_forward(l->act, l->a, l->z, m->params + l->b, B, l->out);
 		} else if (training && l->rate > 0) {
 			dropout_forward(l->a, l->mask, in, n, l->rate, rng);
