@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bm_cli.h"
@@ -32,6 +33,20 @@ FILE *bm_tmpfile(void)
 	return f;
 }
 
+/* A chunk in huge pages where the kernel offers them (madvise mode):
+ * 4 page faults for 8 MB instead of 2048, which threads spooling at once
+ * otherwise take turns for. */
+static unsigned char *chunk_alloc(size_t n)
+{
+	void *p;
+	if (posix_memalign(&p, 2u << 20, n) != 0)
+		bm_die("out of memory");
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem)
 {
 	memset(sp, 0, sizeof *sp);
@@ -44,7 +59,7 @@ void bm_spool_put(bm_spool_t *sp, const void *row)
 {
 	size_t n = sp->rowlen;
 	if (!sp->cur)
-		sp->cur = bm_xmalloc(sp->chunk);
+		sp->cur = chunk_alloc(sp->chunk);
 	if (sp->len + n > sp->chunk) {
 		if (!sp->file && (sp->nchunks + 1) * sp->chunk <= sp->mem) {
 			unsigned char **c = realloc(sp->chunks, (sp->nchunks + 1) * sizeof *c);
@@ -52,7 +67,7 @@ void bm_spool_put(bm_spool_t *sp, const void *row)
 				bm_die("out of memory");
 			sp->chunks = c;
 			sp->chunks[sp->nchunks++] = sp->cur;
-			sp->cur = bm_xmalloc(sp->chunk);
+			sp->cur = chunk_alloc(sp->chunk);
 		} else {
 			if (!sp->file)
 				sp->file = bm_tmpfile();
