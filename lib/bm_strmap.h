@@ -20,11 +20,18 @@ typedef struct {
 	int64_t id;
 } bm_strmap_ent_t;
 
+/* A recently found key of at most 16 bytes, by its bytes (see recent_key). */
+typedef struct {
+	uint64_t w0, w1, len; /* len 0: an empty place */
+	int64_t i;            /* its index in e */
+} bm_strmap_recent_t;
+
 typedef struct {
 	bm_strmap_ent_t *e;
 	size_t n, cap;
 	int64_t *slot;  /* -1 or an index into e */
 	size_t nslot;
+	bm_strmap_recent_t *recent; /* 64 places (bm_strmap.c), or NULL */
 } bm_strmap_t;      /* zeroed: empty */
 
 /* The index of S[0..len) in M, added with count 0 when INSERT; -1 when

@@ -14,6 +14,7 @@
 #include "bm_csv.h"
 #include "bm_io.h"
 #include "bm_spool.h"
+#include "bm_strmap.h"
 #include "bm_values.h"
 #include "check_main.h"
 
@@ -442,6 +443,49 @@ START_TEST(test_numbers_random)
 }
 END_TEST
 
+/* bm_strmap: keys of every length up to 40 (the table of recent short keys
+ * and the hash table), keys that differ in one byte, found again, absent. */
+START_TEST(test_strmap)
+{
+	bm_strmap_t m = {0};
+	char key[64];
+	enum { N = 3000 };
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < N; i++) {
+			/* length 2..40; among keys of one length, the first and last
+			 * bytes tell them apart, the others all but the same */
+			int len = 2 + i % 39;
+			for (int k = 0; k < len; k++)
+				key[k] = (char)('m' + (k == len / 2 && i % 2));
+			key[0] = (char)('a' + i / 39 % 26);
+			key[len - 1] = (char)('A' + i / 39 / 26);
+			int64_t got = bm_strmap_get(&m, key, (size_t)len, round == 0);
+			ck_assert_int_eq(got, i);
+			ck_assert_int_eq(m.e[got].len, len);
+			ck_assert(memcmp(m.e[got].key, key, (size_t)len) == 0);
+			key[0] ^= 0x20; /* a key not in the map */
+			ck_assert_int_eq(bm_strmap_get(&m, key, (size_t)len, false), -1);
+		}
+	ck_assert_int_eq(m.n, N);
+	bm_strmap_free(&m);
+	/* short keys that differ in one byte, wherever it is */
+	for (int len = 1; len <= 16; len++) {
+		memset(key, 'k', (size_t)len);
+		int64_t base = bm_strmap_get(&m, key, (size_t)len, true);
+		for (int pos = 0; pos < len; pos++) {
+			key[pos] = 'q';
+			int64_t i = bm_strmap_get(&m, key, (size_t)len, true);
+			ck_assert_int_ne(i, base);
+			ck_assert_int_eq(bm_strmap_get(&m, key, (size_t)len, false), i);
+			key[pos] = 'k';
+			ck_assert_int_eq(bm_strmap_get(&m, key, (size_t)len, false), base);
+		}
+	}
+	bm_strmap_free(&m);
+	ck_assert_int_eq(bm_strmap_get(&m, "x", 1, false), -1);
+}
+END_TEST
+
 START_TEST(test_na)
 {
 	static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
@@ -491,6 +535,7 @@ int main(void)
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_numbers_random);
 	tcase_add_test(tc, test_na);
+	tcase_add_test(tc, test_strmap);
 	tcase_add_test(tc, test_fmt);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
