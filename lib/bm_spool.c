@@ -118,6 +118,22 @@ void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *ro
 	}
 }
 
+bool bm_spool_in_memory(const bm_spool_t *sp)
+{
+	return !sp->file;
+}
+
+size_t bm_spool_rows(const bm_spool_t *sp)
+{
+	return sp->nchunks * (sp->chunk / sp->rowlen) + sp->len / sp->rowlen; /* (no file) */
+}
+
+const unsigned char *bm_spool_row(const bm_spool_t *sp, size_t i)
+{
+	size_t per = sp->chunk / sp->rowlen, c = i / per;
+	return (c < sp->nchunks ? sp->chunks[c] : sp->cur) + i % per * sp->rowlen;
+}
+
 void bm_spool_free(bm_spool_t *sp)
 {
 	for (size_t c = 0; c < sp->nchunks; c++)

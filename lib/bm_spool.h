@@ -32,6 +32,12 @@ void bm_spool_put(bm_spool_t *sp, const void *row);
 void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *row), void *arg, bool release);
 void bm_spool_free(bm_spool_t *sp);
 
+/* For a spool whose rows are all in memory (no file: bm_spool_in_memory):
+ * how many, and row I of them, for readers on several threads. */
+size_t bm_spool_rows(const bm_spool_t *sp);
+bool bm_spool_in_memory(const bm_spool_t *sp);
+const unsigned char *bm_spool_row(const bm_spool_t *sp, size_t i);
+
 /* An anonymous temporary file ("w+") in $TMPDIR (or /tmp), gone when closed. */
 FILE *bm_tmpfile(void);
 
