@@ -1500,9 +1500,9 @@ static void run_pass(ctx_t *x, int pass)
 
 /* ---- the one-pass --tensor path on several threads ----
  *
- * A plain file is cut into parts at line feeds; each part is read by its
- * own copy of the context on its own thread, spooling its rows with its
- * own category indices. A part is right only if the record before it ends
+ * A plain file is cut into parts at line feeds, a few per thread; the
+ * threads take the parts in turn (bm_pool), each read by its own copy of
+ * the context, spooling its rows with its own category indices. A part is right only if the record before it ends
  * exactly at its start: the part before, read as an input that ends there,
  * then ends without an unterminated quoted field. If any part fails (that,
  * or a bad row), everything is read again in one thread, which gives the
@@ -1512,6 +1512,9 @@ static void run_pass(ctx_t *x, int pass)
  * -j. */
 
 #define PART_MIN (4u << 20) /* bytes per part at least */
+/* Parts per thread: the threads take them in turn, so one slowed by other
+ * work on the machine leaves the others more, not the end of its half. */
+#define PARTS_PER_THREAD 4
 
 struct part {
 	ctx_t w;
@@ -1519,8 +1522,6 @@ struct part {
 	bm_csv_rec_t *first; /* a record to use before reading (--no-header) */
 	jmp_buf jb;
 	bool ok;
-	pthread_t th;
-	bool started;
 };
 
 static void *part_run(void *arg)
@@ -1548,6 +1549,13 @@ static void *part_run(void *arg)
 	progress_add(w, nrec);
 	p->ok = st == 0;
 	return NULL;
+}
+
+/* bm_pool task T: part T. */
+static void part_task(void *arg, int t, int worker)
+{
+	(void)worker;
+	part_run(&((struct part *)arg)[t]);
 }
 
 static void parts_free(ctx_t *x)
@@ -1619,7 +1627,7 @@ static bool fast_parallel(ctx_t *x)
 	unsigned char magic[2];
 	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= 2 * PART_MIN &&
 	          pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b);
-	int np = o->threads;
+	int np = o->threads * PARTS_PER_THREAD;
 	if (ok && (uint64_t)st.st_size / PART_MIN < (uint64_t)np)
 		np = (int)((uint64_t)st.st_size / PART_MIN);
 	uint64_t size = ok ? (uint64_t)st.st_size : 0;
@@ -1685,18 +1693,9 @@ static bool fast_parallel(ctx_t *x)
 		if (k == 0 && o->no_header)
 			p->first = rec;
 	}
-	for (int k = 1; k < np; k++)
-		x->parts[k].started = pthread_create(&x->parts[k].th, NULL, part_run, &x->parts[k]) == 0;
-	part_run(&x->parts[0]);
-	ok = x->parts[0].ok;
-	for (int k = 1; k < np; k++) {
-		struct part *p = &x->parts[k];
-		if (p->started)
-			pthread_join(p->th, NULL);
-		else
-			part_run(p);
-		ok &= p->ok;
-	}
+	bm_pool_run(np, o->threads, part_task, x->parts);
+	for (int k = 0; k < np; k++)
+		ok &= x->parts[k].ok;
 	if (!is_stdin)
 		close(fd);
 	if (!ok) {
