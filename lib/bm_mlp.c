@@ -510,15 +510,8 @@ static size_t predict_stride(const bm_mlp_t *m)
 int bm_mlp_predict_init(bm_mlp_t *m)
 {
 	int workers = m->threads > 1 ? m->threads : 1;
-	if (m->pred_workers < workers) {
-		free(m->pred_mem);
-		m->pred_workers = 0;
-		if (!(m->pred_mem = malloc(2 * predict_stride(m) * (size_t)workers * sizeof(float)))) {
-			bm_seterr("out of memory for %d threads' activations", workers);
-			return -1;
-		}
-		m->pred_workers = workers;
-	}
+	if (m->pred_workers >= workers)
+		return 0; /* done before */
 	for (int i = 0; i < m->nlayers; i++) {
 		bm_layer_t *l = &m->layers[i];
 		if (l->kind == BM_LAYER_DENSE && !l->wpack.data &&
@@ -527,7 +520,14 @@ int bm_mlp_predict_init(bm_mlp_t *m)
 			return -1;
 		}
 	}
+	free(m->pred_mem);
+	if (!(m->pred_mem = malloc(2 * predict_stride(m) * (size_t)workers * sizeof(float)))) {
+		m->pred_workers = 0;
+		bm_seterr("out of memory for %d threads' activations", workers);
+		return -1;
+	}
 	bm_pool_start(workers);
+	m->pred_workers = workers; /* last: all of the above is done */
 	return 0;
 }
 
