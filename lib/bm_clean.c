@@ -1056,8 +1056,7 @@ static void report_cells(ctx_t *x)
 	}
 }
 
-static void fast_gather(ctx_t *x);
-static void spool_put(ctx_t *x);
+static void fast_spool(ctx_t *x);
 static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec);
 static bool fast_rows_ok(const ctx_t *x);
 
@@ -1098,15 +1097,11 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 		gather_kept(x);
 		return;
 	}
-	if (x->fast)
-		fast_gather(x); /* after --dedup: scaling and categories of the rows kept */
-	int di = split_dest(x);
 	if (x->fast) {
-		x->srow[0] = (unsigned char)di;
-		spool_put(x);
+		fast_spool(x); /* after --dedup: scaling and categories of the rows kept */
 		return;
 	}
-	dest_t *d = &x->dest[di];
+	dest_t *d = &x->dest[split_dest(x)];
 	if (o->tensor)
 		write_tensor_row(x, d);
 	else {
@@ -1120,11 +1115,6 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 #define SLOT_MISSING8 0x7FF8DEAD0000BEEFULL /* a NaN, and no category */
 #define SLOT_MISSING4 0x7FC0BEEFU
 #define SPOOL_MEM (256u << 20) /* then a temporary file */
-
-static void spool_put(ctx_t *x)
-{
-	bm_spool_put(&x->spool, x->srow);
-}
 
 static void slot_put(ctx_t *x, size_t j, double v, uint32_t id, int kind)
 {
@@ -1200,6 +1190,14 @@ static void fast_gather(ctx_t *x)
 	}
 }
 
+/* A kept, filled row of the fast path: gathered, its output chosen, spooled. */
+static void fast_spool(ctx_t *x)
+{
+	fast_gather(x);
+	x->srow[0] = (unsigned char)split_dest(x);
+	bm_spool_put(&x->spool, x->srow);
+}
+
 /* Spooled ROW as a row of x at XR and its label as y[YI]; REMAP: the
  * category indices of the part it came from (or NULL). Reads X only. */
 static void encode_row(const ctx_t *x, const unsigned char *row, int64_t *const *remap, float *xr, void *y,
@@ -1269,18 +1267,21 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 		const col_t *c = &x->c[j];
 		const bm_csv_field_t *f = &rec->f[c->in];
 		bool na;
-		if (col_numeric(x, j)) {
-			double v;
-			na = !bm_clean_parse_num_padded(f->val, f->len, &v, NULL);
+		cell_t *cl = &x->cells[j];
+		bool numeric = col_numeric(x, j);
+		if (numeric) {
+			na = !bm_clean_parse_num_padded(f->val, f->len, &cl->num, NULL);
 			if (na && (c->type == T_LABEL || !bm_naset_has(&x->na, f->val, f->len)))
 				return false;
-			slot_put(x, j, v, 0, na ? 0 : 1);
 		} else {
 			na = bm_naset_has(&x->na, f->val, f->len);
 			if (na && c->type == T_LABEL)
 				return false;
 		}
-		x->cells[j].na = na;
+		cl->v = f->val;
+		cl->len = f->len;
+		cl->na = na;
+		cl->num_ok = numeric && !na;
 		nsub += c->subset;
 		nna += c->subset && na;
 	}
@@ -1291,24 +1292,7 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 		return true;
 	}
 	x->krow++;
-	for (size_t j = 0; j < x->nsel; j++) {
-		col_t *c = &x->c[j];
-		if (col_numeric(x, j)) {
-			if (x->num_stats && !x->cells[j].na)
-				scale_add(c, slot_num(x, x->srow, j), 1);
-		} else if (x->cells[j].na) {
-			slot_put(x, j, 0, 0, 0);
-		} else {
-			const bm_csv_field_t *f = &rec->f[c->in];
-			int64_t i = bm_strmap_get(&c->cats, f->val, f->len, true);
-			c->cats.e[i].count++;
-			if (i >= (int64_t)SLOT_MISSING4)
-				ROW_DIE(x, "%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
-			slot_put(x, j, 0, (uint32_t)i, 2);
-		}
-	}
-	x->srow[0] = (unsigned char)split_dest(x);
-	spool_put(x);
+	fast_spool(x);
 	return true;
 }
 
