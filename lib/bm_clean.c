@@ -254,22 +254,17 @@ static void setup(ctx_t *x, const bm_csv_rec_t *rec)
 	if (!o->no_header && !o->tensor) {
 		for (size_t j = 0; j < nsel; j++) {
 			if (j)
-				sb_add(&x->hdr_line, &x->csv.delim, 1);
+				bm_buf_add(&x->hdr_line, &x->csv.delim, 1);
 			size_t in = x->c[j].in;
 			const char *raw = x->hraw[in];
 			size_t rl = x->hrawlen[in];
 			bool quoted = rl && raw[0] == x->csv.quote;
-			if (quoted || !bm_csv_needs_quotes(raw, rl, &x->csv, nsel == 1)) {
-				sb_add(&x->hdr_line, raw, rl);
-			} else {
-				size_t len = x->hdr_line.len, cap = x->hdr_line.cap;
-				if (bm_csv_append(&x->hdr_line.s, &len, &cap, raw, rl, &x->csv, nsel == 1) < 0)
-					bm_die("out of memory");
-				x->hdr_line.len = len;
-				x->hdr_line.cap = cap;
-			}
+			if (quoted)
+				bm_buf_add(&x->hdr_line, raw, rl); /* as it came */
+			else
+				bm_csv_append(&x->hdr_line, raw, rl, &x->csv, nsel == 1);
 		}
-		sb_add(&x->hdr_line, "\n", 1);
+		bm_buf_add(&x->hdr_line, "\n", 1);
 	}
 	/* tensor column types */
 	if (o->tensor) {
@@ -513,11 +508,11 @@ static void gather(ctx_t *x)
 			c->boff[c->bn] = c->bvals.len;
 			c->blen[c->bn] = cl->len;
 			c->bn++;
-			sb_add(&c->bvals, cl->v, cl->len);
+			bm_buf_add(&c->bvals, cl->v, cl->len);
 			c->pending = 0;
 		}
 		if (o->ffill) {
-			sb_set(&c->last, cl->v, cl->len);
+			bm_buf_set(&c->last, cl->v, cl->len);
 			c->has_last = true;
 			c->last_num = v;
 		}
@@ -781,7 +776,7 @@ static void fill(ctx_t *x)
 		cell_t *cl = &x->cells[j];
 		if (!cl->na) {
 			if (o->ffill) {
-				sb_set(&c->last, cl->v, cl->len);
+				bm_buf_set(&c->last, cl->v, cl->len);
 				c->has_last = true;
 			}
 			continue;
@@ -891,25 +886,25 @@ static void write_csv_row(ctx_t *x, dest_t *d, const bm_csv_rec_t *rec)
 			out_write(d, "\"\"\n", 3);
 			return;
 		}
-		sbuf_t *b = &x->row;
+		bm_buf_t *b = &x->row;
 		b->len = 0;
-		sb_add(b, rec->raw, rec->rawlen);
-		sb_add(b, "\n", 1);
+		bm_buf_add(b, rec->raw, rec->rawlen);
+		bm_buf_add(b, "\n", 1);
 		out_write(d, b->s, b->len);
 		return;
 	}
-	sbuf_t *b = &x->row;
+	bm_buf_t *b = &x->row;
 	b->len = 0;
 	bool alone = x->nsel == 1;
 	for (size_t j = 0; j < x->nsel; j++) {
 		const cell_t *cl = &x->cells[j];
 		if (j)
-			sb_add(b, &x->csv.delim, 1);
+			bm_buf_add(b, &x->csv.delim, 1);
 		const char *s;
 		size_t n;
 		if (cl->f && (cl->f->quoted || !memchr(cl->f->raw, x->csv.quote, cl->f->rawlen)) &&
 		    !(alone && cl->f->rawlen == 0)) {
-			sb_add(b, cl->f->raw, cl->f->rawlen);
+			bm_buf_add(b, cl->f->raw, cl->f->rawlen);
 			continue;
 		}
 		if (cl->f) {
@@ -922,13 +917,9 @@ static void write_csv_row(ctx_t *x, dest_t *d, const bm_csv_rec_t *rec)
 			s = "";
 			n = 0;
 		}
-		size_t len = b->len, cap = b->cap;
-		if (bm_csv_append(&b->s, &len, &cap, s, n, &x->csv, alone) < 0)
-			bm_die("out of memory");
-		b->len = len;
-		b->cap = cap;
+		bm_csv_append(b, s, n, &x->csv, alone);
 	}
-	sb_add(b, "\n", 1);
+	bm_buf_add(b, "\n", 1);
 	out_write(d, b->s, b->len);
 }
 
@@ -1859,22 +1850,22 @@ static void open_outputs(ctx_t *x)
 			d->x = bm_xmalloc((size_t)BM_FRAME_ROWS * (x->d ? x->d : 1) * sizeof *d->x);
 			d->y = bm_xmalloc((size_t)BM_FRAME_ROWS * 4);
 			/* metadata frames first */
-			sbuf_t b = {0};
+			bm_buf_t b = {0};
 			for (size_t k = 0; k < x->nnum; k++) {
 				if (b.len)
-					sb_add(&b, "\n", 1);
+					bm_buf_add(&b, "\n", 1);
 				const char *nm = x->c[x->num[k]].name;
-				sb_add(&b, nm, strlen(nm));
+				bm_buf_add(&b, nm, strlen(nm));
 			}
 			for (size_t k = 0; k < x->noh; k++) {
 				col_t *c = &x->c[x->oh[k]];
 				for (size_t id = 0; id < c->cats.n; id++) {
 					const bm_strmap_ent_t *e = sm_by_id(&c->cats, (int64_t)id);
 					if (b.len)
-						sb_add(&b, "\n", 1);
-					sb_add(&b, c->name, strlen(c->name));
-					sb_add(&b, "_", 1);
-					sb_add(&b, e->key, e->len);
+						bm_buf_add(&b, "\n", 1);
+					bm_buf_add(&b, c->name, strlen(c->name));
+					bm_buf_add(&b, "_", 1);
+					bm_buf_add(&b, e->key, e->len);
 				}
 			}
 			uint64_t dims[1] = {b.len};
@@ -1886,8 +1877,8 @@ static void open_outputs(ctx_t *x)
 				for (size_t id = 0; id < c->cats.n; id++) {
 					const bm_strmap_ent_t *e = sm_by_id(&c->cats, (int64_t)id);
 					if (id)
-						sb_add(&b, "\n", 1);
-					sb_add(&b, e->key, e->len);
+						bm_buf_add(&b, "\n", 1);
+					bm_buf_add(&b, e->key, e->len);
 				}
 				dims[0] = b.len;
 				if (bm_write_frame(d->out, "classes", BM_U8, 1, dims, b.s ? b.s : "") < 0)

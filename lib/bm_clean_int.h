@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bm_buf.h"
 #include "bm_clean.h"
 #include "bm_cli.h"
 #include "bm_csv.h"
@@ -18,41 +19,6 @@
 #include "bm_spool.h"
 #include "bm_strmap.h"
 #include "bm_values.h"
-
-/* ---- small helpers ---- */
-
-/* A growing byte buffer. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-} sbuf_t;
-
-static inline void sb_reserve(sbuf_t *b, size_t n)
-{
-	if (b->len + n <= b->cap)
-		return;
-	size_t c = b->cap ? b->cap : 64;
-	while (c < b->len + n)
-		c *= 2;
-	b->s = bm_xrealloc(b->s, c);
-	b->cap = c;
-}
-
-static inline void sb_add(sbuf_t *b, const char *s, size_t n)
-{
-	if (!n)
-		return;
-	sb_reserve(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-}
-
-static inline void sb_set(sbuf_t *b, const char *s, size_t n)
-{
-	sb_reserve(b, 1); /* never NULL, even empty */
-	b->len = 0;
-	sb_add(b, s, n);
-}
 
 /* ---- columns, cells, the context ---- */
 
@@ -72,12 +38,12 @@ typedef struct {
 	size_t filllen;
 	char *statfill[5]; /* loaded or computed mean/median/mode texts */
 	/* ffill, bfill */
-	sbuf_t last;
+	bm_buf_t last;
 	bool has_last;
 	double last_num;
 	uint64_t *brow;   /* bfill: rows (after dropna) whose value fills the run before */
 	size_t *boff, *blen, bn, bcap, bptr;
-	sbuf_t bvals;
+	bm_buf_t bvals;
 	uint64_t pending;
 	/* pass 1, before filling: for mean/median/mode */
 	uint64_t cnt;
@@ -133,7 +99,7 @@ typedef struct {
 	char **hnames;         /* pandas names of the input columns */
 	char **hraw;           /* header fields as in the input (for the output) */
 	size_t *hrawlen;
-	sbuf_t hdr_line;       /* the header line to write */
+	bm_buf_t hdr_line;       /* the header line to write */
 	char *first_file;
 	size_t nsel;
 	col_t *c;
@@ -177,7 +143,7 @@ typedef struct {
 	/* outputs */
 	dest_t dest[2];
 	int ndest;
-	sbuf_t row;
+	bm_buf_t row;
 } ctx_t;
 
 #define FNAME(x) ((x)->fname)

@@ -5,25 +5,21 @@
 
 #include "bm_clean_int.h"
 
-static void stats_add_fields(sbuf_t *b, const char **v, int n)
+static void stats_add_fields(bm_buf_t *b, const char **v, int n)
 {
 	static const bm_csv_opts_t co = {',', '"', -1, false, false};
 	for (int i = 0; i < n; i++) {
 		if (i)
-			sb_add(b, ",", 1);
-		size_t len = b->len, cap = b->cap;
-		if (bm_csv_append(&b->s, &len, &cap, v[i], strlen(v[i]), &co, n == 1) < 0)
-			bm_die("out of memory");
-		b->len = len;
-		b->cap = cap;
+			bm_buf_add(b, ",", 1);
+		bm_csv_append(b, v[i], strlen(v[i]), &co, n == 1);
 	}
-	sb_add(b, "\n", 1);
+	bm_buf_add(b, "\n", 1);
 }
 
 void bm_clean_save_stats(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
-	sbuf_t b = {0};
+	bm_buf_t b = {0};
 	char n1[40], n2[40], n3[40], n4[40];
 	stats_add_fields(&b, (const char *[]){"bm-clean-stats", "1"}, 2);
 	static const char *const sname[] = {"none", "standardize", "minmax"};

@@ -678,34 +678,14 @@ bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *o, bool
 	return false;
 }
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 256;
-	while (c < need)
-		c *= 2;
-	char *b = realloc(*buf, c);
-	if (!b)
-		return -1;
-	*buf = b;
-	*cap = c;
-	return 0;
-}
-
-int bm_csv_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
-                  const bm_csv_opts_t *o, bool alone)
+void bm_csv_append(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *o, bool alone)
 {
 	if (!bm_csv_needs_quotes(s, n, o, alone)) {
-		if (grow(buf, cap, *len + n) < 0)
-			return -1;
-		memcpy(*buf + *len, s, n);
-		*len += n;
-		return 0;
+		bm_buf_add(b, s, n);
+		return;
 	}
-	if (grow(buf, cap, *len + 2 * n + 2) < 0)
-		return -1;
-	char *out = *buf + *len;
+	bm_buf_reserve(b, 2 * n + 2);
+	char *out = b->s + b->len;
 	*out++ = o->quote;
 	for (size_t i = 0; i < n; i++) {
 		*out++ = s[i];
@@ -713,8 +693,8 @@ int bm_csv_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
 			*out++ = o->quote;
 	}
 	*out++ = o->quote;
-	*len = (size_t)(out - *buf);
-	return 0;
+	*out = '\0';
+	b->len = (size_t)(out - b->s);
 }
 
 int bm_csv_split_list(const char *s, char ***items)

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bm_buf.h"
 #include "bm_io.h"
 
 /* Bytes readable after the end of any field's value (the reader's buffers
@@ -83,10 +84,8 @@ int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec);
 /* Whether the value S[0..len) must be quoted when written with OPTS as the
  * only (ALONE) or one of several fields of a record. */
 bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *opts, bool alone);
-/* Append S[0..len), quoted if needed, to the growing buffer *BUF (length
- * *LEN, capacity *CAP). Returns 0, or -1 when out of memory. */
-int bm_csv_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
-                  const bm_csv_opts_t *opts, bool alone);
+/* Append S[0..len) to B, quoted if needed. */
+void bm_csv_append(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *opts, bool alone);
 
 /* Split a command-line list ("a,b,\"c,d\"") as one CSV record: returns the
  * number of items and sets *ITEMS to NUL-terminated copies (free with

@@ -368,26 +368,9 @@ const bm_json_t *bm_json_get(const bm_json_t *obj, const char *key)
 	return NULL;
 }
 
-static int put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+void bm_json_put_string(bm_buf_t *b, const char *s, size_t slen)
 {
-	if (*len + n + 1 > *cap) {
-		size_t nc = (*cap + n + 1) * 2;
-		char *nb = realloc(*buf, nc);
-		if (!nb)
-			return -1;
-		*buf = nb;
-		*cap = nc;
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
-int bm_json_put_string(char **buf, size_t *len, size_t *cap, const char *s, size_t slen)
-{
-	if (put(buf, len, cap, "\"", 1) < 0)
-		return -1;
+	bm_buf_add(b, "\"", 1);
 	for (size_t i = 0; i < slen; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char e[8];
@@ -410,8 +393,7 @@ int bm_json_put_string(char **buf, size_t *len, size_t *cap, const char *s, size
 				n = 1;
 			}
 		}
-		if (put(buf, len, cap, e, n) < 0)
-			return -1;
+		bm_buf_add(b, e, n);
 	}
-	return put(buf, len, cap, "\"", 1);
+	bm_buf_add(b, "\"", 1);
 }

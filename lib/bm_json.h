@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bm_buf.h"
+
 typedef enum { BM_JSON_NULL, BM_JSON_BOOL, BM_JSON_NUMBER, BM_JSON_STRING, BM_JSON_ARRAY, BM_JSON_OBJECT } bm_json_type_t;
 
 typedef struct bm_json {
@@ -33,8 +35,7 @@ void bm_json_free(bm_json_t *v);
 /* The value of KEY in object OBJ, or NULL. */
 const bm_json_t *bm_json_get(const bm_json_t *obj, const char *key);
 
-/* Append S[len] as a JSON string literal (with quotes) to BUF (grown with
- * realloc; *BUF, *LEN, *CAP as for a growing string). 0, or -1 on no memory. */
-int bm_json_put_string(char **buf, size_t *len, size_t *cap, const char *s, size_t slen);
+/* Append S[len] to B as a JSON string literal (with quotes). */
+void bm_json_put_string(bm_buf_t *b, const char *s, size_t slen);
 
 #endif

@@ -20,39 +20,6 @@
 
 /* ---- writing ---- */
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-} sb_t;
-
-static void sb_add(sb_t *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = (b->cap + n + 1) * 2;
-		char *nb = realloc(b->buf, nc);
-		if (!nb) {
-			b->oom = true;
-			return;
-		}
-		b->buf = nb;
-		b->cap = nc;
-	}
-	memcpy(b->buf + b->len, s, n + 1);
-	b->len += n;
-}
-
-static void sb_str(sb_t *b, const char *s)
-{
-	if (b->oom)
-		return;
-	if (!b->buf)
-		sb_add(b, "");
-	if (!b->oom && bm_json_put_string(&b->buf, &b->len, &b->cap, s, strlen(s)) < 0)
-		b->oom = true;
-}
-
 static int write_f32(bm_out_t *out, const float *x, uint64_t n)
 {
 #ifdef WORDS_BIGENDIAN
@@ -78,52 +45,47 @@ static int write_f32(bm_out_t *out, const float *x, uint64_t n)
 
 int bm_st_write(bm_out_t *out, const bm_st_tensor_t *t, int nt, const bm_st_meta_t *meta, int nm)
 {
-	sb_t b = {0};
+	bm_buf_t b = {0};
 	char num[128];
-	sb_add(&b, "{");
+	bm_buf_addstr(&b, "{");
 	if (nm > 0) {
-		sb_add(&b, "\"__metadata__\":{");
+		bm_buf_addstr(&b, "\"__metadata__\":{");
 		for (int i = 0; i < nm; i++) {
 			if (i)
-				sb_add(&b, ",");
-			sb_str(&b, meta[i].key);
-			sb_add(&b, ":");
-			sb_str(&b, meta[i].value);
+				bm_buf_addstr(&b, ",");
+			bm_json_put_string(&b, meta[i].key, strlen(meta[i].key));
+			bm_buf_addstr(&b, ":");
+			bm_json_put_string(&b, meta[i].value, strlen(meta[i].value));
 		}
-		sb_add(&b, "}");
+		bm_buf_addstr(&b, "}");
 	}
 	uint64_t off = 0;
 	for (int i = 0; i < nt; i++) {
 		uint64_t count = 1;
 		if (i || nm > 0)
-			sb_add(&b, ",");
-		sb_str(&b, t[i].name);
-		sb_add(&b, ":{\"dtype\":\"F32\",\"shape\":[");
+			bm_buf_addstr(&b, ",");
+		bm_json_put_string(&b, t[i].name, strlen(t[i].name));
+		bm_buf_addstr(&b, ":{\"dtype\":\"F32\",\"shape\":[");
 		for (int d = 0; d < t[i].ndim; d++) {
 			snprintf(num, sizeof num, "%s%llu", d ? "," : "", (unsigned long long)t[i].dims[d]);
-			sb_add(&b, num);
+			bm_buf_addstr(&b, num);
 			count *= t[i].dims[d];
 		}
 		snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
 		         (unsigned long long)(off + 4 * count));
-		sb_add(&b, num);
+		bm_buf_addstr(&b, num);
 		off += 4 * count;
 	}
-	sb_add(&b, "}");
-	while (!b.oom && b.len % 8 != 0)
-		sb_add(&b, " ");
-	if (b.oom) {
-		free(b.buf);
-		bm_seterr("out of memory");
-		return -1;
-	}
+	bm_buf_addstr(&b, "}");
+	while (b.len % 8 != 0)
+		bm_buf_addstr(&b, " ");
 	unsigned char len8[8];
 	for (int j = 0; j < 8; j++)
 		len8[j] = (unsigned char)((uint64_t)b.len >> (8 * j));
 	int rc = bm_out_write(out, len8, 8);
 	if (rc == 0)
-		rc = bm_out_write(out, b.buf, b.len);
-	free(b.buf);
+		rc = bm_out_write(out, b.s, b.len);
+	free(b.s);
 	for (int i = 0; rc == 0 && i < nt; i++) {
 		uint64_t count = 1;
 		for (int d = 0; d < t[i].ndim; d++)

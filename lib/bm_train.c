@@ -1,6 +1,7 @@
 /* bm_train.c: data loading and the training loop of bm-train. */
 #include "bm_train.h"
 
+#include "bm_buf.h"
 #include "bm_cli.h"
 
 #include <errno.h>
@@ -446,27 +447,8 @@ typedef struct {
 	double best;
 	int best_epoch, wait;
 	bool stopped;
-	char *history; /* TSV so far */
-	size_t hlen, hcap;
+	bm_buf_t history; /* TSV so far */
 } state_t;
-
-static int hist_add(state_t *s, const char *line)
-{
-	size_t n = strlen(line);
-	if (s->hlen + n + 1 > s->hcap) {
-		size_t nc = (s->hcap + n + 1) * 2;
-		char *nb = realloc(s->history, nc);
-		if (!nb) {
-			bm_seterr("out of memory");
-			return -1;
-		}
-		s->history = nb;
-		s->hcap = nc;
-	}
-	memcpy(s->history + s->hlen, line, n + 1);
-	s->hlen += n;
-	return 0;
-}
 
 static char *expand_epoch(const char *pattern, int epoch)
 {
@@ -527,7 +509,7 @@ static int write_checkpoint(const char *pattern, const bm_mlp_t *m, const bm_spe
 		{"checkpoint_epoch", epoch}, {"checkpoint_step", step},   {"checkpoint_optimizer_t", t},
 		{"checkpoint_rng", rng},     {"checkpoint_best", bestv},  {"checkpoint_best_epoch", best_epoch},
 		{"checkpoint_wait", wait},   {"checkpoint_stopped", s->stopped ? "1" : "0"},
-		{"checkpoint_history", s->history ? s->history : ""},
+		{"checkpoint_history", s->history.s ? s->history.s : ""},
 	};
 	bm_out_t *out = bm_out_open(path, BM_OUT_BINARY);
 	int rc = -1;
@@ -612,9 +594,7 @@ static int load_checkpoint(const char *path, bm_mlp_t *m, bm_optim_t *opt, float
 		goto out;
 	if (best && bm_st_has(st, "best.params") && bm_st_read_f32(st, "best.params", 1, &np, best) < 0)
 		goto out;
-	s->hlen = 0;
-	if (hist_add(s, hist) < 0)
-		goto out;
+	bm_buf_set(&s->history, hist, strlen(hist));
 	rc = 0;
 out:
 	bm_st_close(st);
@@ -728,8 +708,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 		char h[128];
 		snprintf(h, sizeof h, "epoch\tloss%s%s%s\tlr\tseconds\n", has_acc ? "\taccuracy" : "",
 		         has_val ? "\tval_loss" : "", has_val && has_acc ? "\tval_accuracy" : "");
-		if (hist_add(&s, h) < 0)
-			goto out;
+		bm_buf_addstr(&s.history, h);
 	}
 
 	const uint64_t nbatches = (ntrain + (uint64_t)bs - 1) / (uint64_t)bs;
@@ -799,8 +778,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 		if (has_val && has_acc)
 			len += (size_t)snprintf(line + len, sizeof line - len, "\t%.9g", vacc);
 		snprintf(line + len, sizeof line - len, "\t%.9g\t%.3f\n", lr, secs);
-		if (hist_add(&s, line) < 0)
-			goto out;
+		bm_buf_addstr(&s.history, line);
 		if (o->verbose >= 1) {
 			if (o->verbose >= 2)
 				fprintf(stderr, "\r\033[K");
@@ -838,7 +816,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 		bm_out_t *h = bm_out_open(o->history, 0);
 		if (!h)
 			goto out;
-		if (bm_out_write(h, s.history, s.hlen) < 0) {
+		if (bm_out_write(h, s.history.s, s.history.len) < 0) {
 			bm_out_abort(h);
 			goto out;
 		}
@@ -853,7 +831,7 @@ out:
 	free(vb);
 	free(lb);
 	free(best);
-	free(s.history);
+	free(s.history.s);
 	if (!ok) {
 		bm_mlp_free(m);
 		return NULL;

@@ -304,19 +304,20 @@ END_TEST
 START_TEST(test_writer)
 {
 	bm_csv_opts_t o = {',', '"', -1, false, false};
-	char *b = NULL;
-	size_t len = 0, cap = 0;
-	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "plain", 5, &o, false), 0);
-	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "a,b", 3, &o, false), 0);
-	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "say \"hi\"", 8, &o, false), 0);
-	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "l1\nl2", 5, &o, false), 0);
-	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "", 0, &o, false), 0);
-	ck_assert_int_eq(bm_csv_append(&b, &len, &cap, "", 0, &o, true), 0);
+	bm_buf_t buf = {0};
+	bm_csv_append(&buf, "plain", 5, &o, false);
+	bm_csv_append(&buf, "a,b", 3, &o, false);
+	bm_csv_append(&buf, "say \"hi\"", 8, &o, false);
+	bm_csv_append(&buf, "l1\nl2", 5, &o, false);
+	bm_csv_append(&buf, "", 0, &o, false);
+	bm_csv_append(&buf, "", 0, &o, true);
+	size_t len = buf.len;
+	const char *b = buf.s;
 	ck_assert_uint_eq(len, strlen("plain\"a,b\"\"say \"\"hi\"\"\"\"l1\nl2\"\"\""));
 	ck_assert(memcmp(b, "plain\"a,b\"\"say \"\"hi\"\"\"\"l1\nl2\"\"\"", len) == 0);
 	ck_assert(bm_csv_needs_quotes("a#", 2, &(bm_csv_opts_t){',', '"', '#', false, false}, false));
 	ck_assert(!bm_csv_needs_quotes("a#", 2, &o, false));
-	free(b);
+	free(buf.s);
 }
 END_TEST
 
