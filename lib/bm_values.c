@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
+#ifdef __x86_64__
+#include <tmmintrin.h>
 #endif
 
 #include "bm_cli.h"
 
-static const uint64_t pow10int[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 static const double pow10tab[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
@@ -118,63 +117,72 @@ bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral)
 	return true;
 }
 
-#ifdef __SSE2__
-#define ASCII_ZEROS 0x3030303030303030ULL
+#ifdef __x86_64__
+/* pshufb tables for bm_clean_parse_num_padded: shuf[n][q] moves the digits
+ * of a number of N bytes (after the sign) with its point at Q (N: none) to
+ * the end of 16 bytes, in order, without the point, zeros before them. */
+static unsigned char shuf[17][17][16] __attribute__((aligned(16)));
+static bool have_ssse3;
 
-/* The 8 ASCII digits of W (the first in the low byte) as a number: pairs,
- * then fours, then the eight, each step one multiplication (the SWAR
- * method of Lemire, "Parsing series of integers with SIMD"). */
-static inline uint32_t eight_digits(uint64_t w)
+__attribute__((constructor)) static void shuf_init(void)
 {
-	w -= ASCII_ZEROS;
-	w = w * 10 + (w >> 8);
-	w = ((w & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32)) +
-	     ((w >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32))) >> 32;
-	return (uint32_t)w;
+	for (int n = 0; n <= 16; n++)
+		for (int q = 0; q <= n; q++) {
+			int nd = n - (q < n);
+			memset(shuf[n][q], 0x80, 16);
+			for (int j = 0; j < nd; j++)
+				shuf[n][q][16 - nd + j] = (unsigned char)(j < q ? j : j + 1);
+		}
+	have_ssse3 = __builtin_cpu_supports("ssse3");
 }
 
-/* The first N (0..8) bytes of W moved to the top and '0's below them: the
- * number they write, as 8 digits. Two shifts of at most 32 bits each: one
- * of 64 would be undefined. */
-static inline uint64_t right_align(uint64_t w, unsigned n)
+/* [-+]DIGITS[.DIGITS] of at most 16 bytes after the sign: every byte checked
+ * at once and the digits converted in a few vector steps, without a branch
+ * per digit (their number varies from one field to the next, so a loop's
+ * exit is mispredicted). False: not of that shape, or more than 2^53 (the
+ * caller takes the general path). */
+__attribute__((target("ssse3"))) static bool parse_short(const char *s, size_t len, double *v, bool *integral)
 {
-	unsigned sh = 4 * (8 - n);
-	return ((w << sh) << sh) | ((ASCII_ZEROS >> (4 * n)) >> (4 * n));
+	unsigned neg = *s == '-', sign = neg | (*s == '+');
+	const char *p = s + sign;
+	size_t n = len - sign;
+	if (n - 1 >= 16)
+		return false;
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+	unsigned in = (1u << n) - 1;
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
+	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
+	if ((dig | dot) != in || (dot & (dot - 1)) || !dig)
+		return false;
+	unsigned q = dot ? (unsigned)__builtin_ctz(dot) : (unsigned)n; /* digits before the point */
+	unsigned k = (unsigned)n - q - (dot != 0);                       /* and after */
+	/* 16 digits, then pairs, fours, eights: two numbers of 8 digits */
+	__m128i d = _mm_shuffle_epi8(t, _mm_load_si128((const __m128i *)(const void *)shuf[n][q]));
+	d = _mm_maddubs_epi16(d, _mm_set_epi8(1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10));
+	d = _mm_madd_epi16(d, _mm_set_epi16(1, 100, 1, 100, 1, 100, 1, 100));
+	d = _mm_packs_epi32(d, d);
+	d = _mm_madd_epi16(d, _mm_set_epi16(1, 10000, 1, 10000, 1, 10000, 1, 10000));
+	uint64_t w = (uint64_t)_mm_cvtsi128_si64(d);
+	uint64_t m = (uint64_t)(uint32_t)w * 100000000 + (w >> 32);
+	if (m >= (1ULL << 53))
+		return false;
+	double x = (double)m / pow10tab[k]; /* exact operands: strtod's rounding */
+	uint64_t u;
+	memcpy(&u, &x, 8);
+	u |= (uint64_t)neg << 63;
+	memcpy(v, &u, 8);
+	if (integral)
+		*integral = !dot;
+	return true;
 }
 #endif
 
 bool bm_clean_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
 {
-#ifdef __SSE2__
-	/* [-+]DIGITS[.DIGITS], at most 16 bytes after the sign and 8 digits on
-	 * each side of the point: every byte checked at once, the digits
-	 * converted without a branch per digit (their number varies from one
-	 * field to the next, so a loop's exit is mispredicted) */
-	const char *p = s + (len && (*s == '-' || *s == '+'));
-	size_t n = len - (size_t)(p - s);
-	if (n >= 1 && n <= 16) {
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-		unsigned in = (unsigned)((1u << n) - 1);
-		unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
-		unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
-		unsigned q = dot ? (unsigned)__builtin_ctz(dot) : (unsigned)n; /* digits before the point */
-		unsigned k = dot ? (unsigned)n - q - 1 : 0;                      /* and after */
-		if ((dig | dot) == in && !(dot & (dot - 1)) && dig && q <= 8 && k <= 8) {
-			uint64_t iw, fw;
-			memcpy(&iw, p, 8);
-			memcpy(&fw, p + q + 1, 8); /* within the padding when k is 0 */
-			uint64_t m = (uint64_t)eight_digits(right_align(iw, q)) * pow10int[k] +
-			             eight_digits(right_align(fw, k));
-			if (m < (1ULL << 53)) {
-				double d = k ? (double)m / pow10tab[k] : (double)m; /* exact operands: strtod's rounding */
-				*v = *s == '-' ? -d : d;
-				if (integral)
-					*integral = !dot;
-				return true;
-			}
-		}
-	}
+#ifdef __x86_64__
+	if (have_ssse3 && parse_short(s, len, v, integral))
+		return true;
 #endif
 	return bm_clean_parse_num(s, len, v, integral);
 }
