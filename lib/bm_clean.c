@@ -1152,6 +1152,17 @@ static int64_t slot_id(const ctx_t *x, const unsigned char *row, size_t j)
 	return u == SLOT_MISSING4 ? -1 : (int64_t)u;
 }
 
+/* Column J's category V[0..len) counted and put in its slot. */
+static void cat_slot(ctx_t *x, size_t j, const char *v, size_t len)
+{
+	col_t *c = &x->c[j];
+	int64_t i = bm_strmap_get(&c->cats, v, len, true);
+	c->cats.e[i].count++;
+	if (i >= (int64_t)SLOT_MISSING4)
+		ROW_DIE(x, "%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
+	slot_put(x, j, 0, (uint32_t)i, 2);
+}
+
 /* Statistics, categories and the spooled numbers of a filled row. */
 static void fast_gather(ctx_t *x)
 {
@@ -1170,13 +1181,9 @@ static void fast_gather(ctx_t *x)
 			if (x->num_stats)
 				scale_add(c, v, 1);
 			slot_put(x, j, v, 0, 1);
-		} else if (c->type == T_ONEHOT || c->type == T_LABEL) {
-			int64_t i = bm_strmap_get(&c->cats, cl->v, cl->len, true);
-			c->cats.e[i].count++;
-			if (i >= (int64_t)SLOT_MISSING4)
-				ROW_DIE(x, "%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
-			slot_put(x, j, 0, (uint32_t)i, 2);
-		} else
+		} else if (c->type == T_ONEHOT || c->type == T_LABEL)
+			cat_slot(x, j, cl->v, cl->len);
+		else
 			slot_put(x, j, 0, 0, 0);
 	}
 }
@@ -1244,10 +1251,11 @@ static void replay_row(ctx_t *x, const unsigned char *row)
 
 /* The fast path's common case in one loop over the fields, without the
  * cells of row(): a number is parsed before it is looked up as a missing
- * value (no missing-value string is a number: see fast_rows_ok), and all
- * that the row changes waits until --dropna has kept it. False, having
- * changed nothing, for a row it leaves to row(): a ragged row, a value
- * that is not a number, a missing label. */
+ * value (no missing-value string is a number: see fast_rows_ok) and goes
+ * to its slot at once (a dropped row's slots are overwritten by the next);
+ * the categories, counted only for a kept row, wait until --dropna has
+ * kept it. False, having changed nothing, for a row it leaves to row(): a
+ * ragged row, a value that is not a number, a missing label. */
 static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 {
 	const bm_clean_opts_t *o = x->o;
@@ -1258,21 +1266,21 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 		const col_t *c = &x->c[j];
 		const bm_csv_field_t *f = &rec->f[c->in];
 		bool na;
-		cell_t *cl = &x->cells[j];
-		bool numeric = col_numeric(x, j);
-		if (numeric) {
-			na = !bm_clean_parse_num_padded(f->val, f->len, &cl->num, NULL);
+		if (col_numeric(x, j)) {
+			double v = 0;
+			na = !bm_clean_parse_num_padded(f->val, f->len, &v, NULL);
 			if (na && (c->type == T_LABEL || !bm_naset_has(&x->na, f->val, f->len)))
 				return false;
+			slot_put(x, j, v, 0, na ? 0 : 1);
 		} else {
 			na = bm_naset_has(&x->na, f->val, f->len);
 			if (na && c->type == T_LABEL)
 				return false;
+			cell_t *cl = &x->cells[j];
+			cl->v = f->val;
+			cl->len = f->len;
+			cl->na = na;
 		}
-		cl->v = f->val;
-		cl->len = f->len;
-		cl->na = na;
-		cl->num_ok = numeric && !na;
 		nsub += c->subset;
 		nna += c->subset && na;
 	}
@@ -1283,7 +1291,17 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 		return true;
 	}
 	x->krow++;
-	fast_spool(x);
+	for (size_t j = 0; j < x->nsel; j++) {
+		if (col_numeric(x, j)) {
+			if (x->num_stats) /* slots of 8 bytes: the doubles */
+				scale_add(&x->c[j], slot_num(x, x->srow, j), 1);
+		} else if (x->cells[j].na)
+			slot_put(x, j, 0, 0, 0);
+		else
+			cat_slot(x, j, x->cells[j].v, x->cells[j].len);
+	}
+	x->srow[0] = (unsigned char)split_dest(x);
+	bm_spool_put(&x->spool, x->srow);
 	return true;
 }
 
