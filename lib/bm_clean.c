@@ -1049,7 +1049,7 @@ static void report_cells(ctx_t *x)
 
 static void fast_spool(ctx_t *x);
 static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec);
-static bool fast_rows_ok(const ctx_t *x);
+static bool fast_rows_ok(ctx_t *x);
 
 /* The passes over the input: PASS_GATHER (the first of two or three),
  * PASS_KEPT (the second of three: --dedup with statistics of the rows it
@@ -1152,11 +1152,11 @@ static int64_t slot_id(const ctx_t *x, const unsigned char *row, size_t j)
 	return u == SLOT_MISSING4 ? -1 : (int64_t)u;
 }
 
-/* Column J's category V[0..len) counted and put in its slot. */
-static void cat_slot(ctx_t *x, size_t j, const char *v, size_t len)
+/* Column J's category, its index I in the column's map, counted and put
+ * in its slot. */
+static void cat_slot(ctx_t *x, size_t j, int64_t i)
 {
 	col_t *c = &x->c[j];
-	int64_t i = bm_strmap_get(&c->cats, v, len, true);
 	c->cats.e[i].count++;
 	if (i >= (int64_t)SLOT_MISSING4)
 		ROW_DIE(x, "%s:%llu: column '%s': too many categories", FNAME(x), LINE(x), c->name);
@@ -1182,7 +1182,7 @@ static void fast_gather(ctx_t *x)
 				scale_add(c, v, 1);
 			slot_put(x, j, v, 0, 1);
 		} else if (c->type == T_ONEHOT || c->type == T_LABEL)
-			cat_slot(x, j, cl->v, cl->len);
+			cat_slot(x, j, bm_strmap_get(&c->cats, cl->v, cl->len, true));
 		else
 			slot_put(x, j, 0, 0, 0);
 	}
@@ -1263,26 +1263,26 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 		return false;
 	size_t nna = 0, nsub = 0;
 	for (size_t j = 0; j < x->nsel; j++) {
-		const col_t *c = &x->c[j];
-		const bm_csv_field_t *f = &rec->f[c->in];
+		const fast_col_t *fc = &x->fcol[j];
+		const bm_csv_field_t *f = &rec->f[fc->in];
 		bool na;
-		if (col_numeric(x, j)) {
+		if (fc->numeric) {
 			double v = 0;
 			na = !bm_clean_parse_num_padded(f->val, f->len, &v, NULL);
-			if (na && (c->type == T_LABEL || !bm_naset_has(&x->na, f->val, f->len)))
+			if (na && (fc->label || !bm_naset_has(&x->na, f->val, f->len)))
 				return false;
 			slot_put(x, j, v, 0, na ? 0 : 1);
 		} else {
 			na = bm_naset_has(&x->na, f->val, f->len);
-			if (na && c->type == T_LABEL)
+			if (na && fc->label)
 				return false;
 			cell_t *cl = &x->cells[j];
 			cl->v = f->val;
 			cl->len = f->len;
 			cl->na = na;
 		}
-		nsub += c->subset;
-		nna += c->subset && na;
+		nsub += fc->subset;
+		nna += fc->subset & na;
 	}
 	x->line = rec->line;
 	x->nread++;
@@ -1292,13 +1292,14 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 	}
 	x->krow++;
 	for (size_t j = 0; j < x->nsel; j++) {
-		if (col_numeric(x, j)) {
+		const cell_t *cl = &x->cells[j];
+		if (x->fcol[j].numeric) {
 			if (x->num_stats) /* slots of 8 bytes: the doubles */
 				scale_add(&x->c[j], slot_num(x, x->srow, j), 1);
-		} else if (x->cells[j].na)
+		} else if (cl->na)
 			slot_put(x, j, 0, 0, 0);
-		else
-			cat_slot(x, j, x->cells[j].v, x->cells[j].len);
+		else /* a field's value: padded */
+			cat_slot(x, j, bm_strmap_get_padded(&x->c[j].cats, cl->v, cl->len, true));
 	}
 	x->srow[0] = (unsigned char)split_dest(x);
 	bm_spool_put(&x->spool, x->srow);
@@ -1307,8 +1308,9 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 
 /* Whether fast_row can take the rows: the fast path with no filling,
  * --dedup or --report, every column's type known (after the first row),
- * and no missing-value string that reads as a number. */
-static bool fast_rows_ok(const ctx_t *x)
+ * and no missing-value string that reads as a number. If so, it sets
+ * x->fcol, what fast_row needs of the columns. */
+static bool fast_rows_ok(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
 	if (!x->fast || o->report || o->dedup || o->nfillna || o->ffill || o->bfill)
@@ -1320,6 +1322,11 @@ static bool fast_rows_ok(const ctx_t *x)
 		double v;
 		if (bm_clean_parse_num(x->na.s[i], x->na.len[i], &v, NULL))
 			return false;
+	}
+	if (!x->fcol) {
+		x->fcol = bm_xcalloc(x->nsel, sizeof *x->fcol);
+		for (size_t j = 0; j < x->nsel; j++)
+			x->fcol[j] = (fast_col_t){x->c[j].in, col_numeric(x, j), x->c[j].type == T_LABEL, x->c[j].subset};
 	}
 	return true;
 }
@@ -1667,6 +1674,7 @@ static bool fast_parallel(ctx_t *x)
 			close(fd);
 		return false;
 	}
+	bool fast_rows = fast_rows_ok(x);
 	for (int k = 0; k < np; k++) {
 		struct part *p = &x->parts[k];
 		ctx_t *w = &p->w;
@@ -1682,7 +1690,7 @@ static bool fast_parallel(ctx_t *x)
 		w->nread = w->ndropna = w->ndedup = w->krow = 0;
 		w->remap = NULL;
 		w->fname = path;
-		w->fast_rows = fast_rows_ok(x);
+		w->fast_rows = fast_rows;
 		if (k == 0 && o->no_header)
 			p->first = rec;
 	}
@@ -1986,6 +1994,7 @@ static void ctx_free(ctx_t *x)
 	}
 	free(x->c);
 	free(x->cells);
+	free(x->fcol);
 	free(x->num);
 	free(x->oh);
 	free(x->dset);

@@ -84,6 +84,14 @@ typedef struct {
 	/* stratified split */
 } dest_t;
 
+/* A column as the fast path's rows read it (fast_row). */
+typedef struct {
+	size_t in;    /* its input field */
+	bool numeric; /* a number, else a category */
+	bool label;   /* the label, which is never missing */
+	bool subset;  /* --dropna looks at it */
+} fast_col_t;
+
 typedef struct {
 	const bm_clean_opts_t *o;
 	bm_csv_opts_t csv;
@@ -121,6 +129,7 @@ typedef struct {
 	size_t sw;
 	bool skip_num;         /* pass 1 does not parse numeric features */
 	bool fast_rows;        /* the fast path's rows can go through fast_row */
+	fast_col_t *fcol;      /* fast_row's view of the columns */
 	/* the fast path on several threads: parts of the file, each read by a
 	 * copy of this context (see fast_parallel) */
 	struct part *parts;

@@ -48,33 +48,18 @@ static void sm_rehash(bm_strmap_t *m, size_t nslot)
 
 /* Short keys found before are looked up in a small direct-mapped table by
  * their bytes, without hashing them or calling memcmp: a key of 1 to 16
- * bytes is exactly two overlapping 8-byte words (or 4-byte ones, or
- * bytes) and its length, as bm_hash_bytes reads its tail. The keys of
- * one-hot columns and class labels are mostly such, and few. */
+ * bytes is its bytes, zero-padded, in two words, and its length. The keys
+ * of one-hot columns and class labels are mostly such, and few. */
 #define RECENT 64
 
 static int64_t lookup(bm_strmap_t *m, const char *s, size_t len, bool insert);
 
 static void recent_key(const char *s, size_t len, uint64_t *w0, uint64_t *w1)
 {
-	if (len >= 8) {
-		memcpy(w0, s, 8);
-		memcpy(w1, s + len - 8, 8);
-	} else if (len >= 4) {
-		uint32_t a, b;
-		memcpy(&a, s, 4);
-		memcpy(&b, s + len - 4, 4);
-		*w0 = a, *w1 = b;
-	} else {
-		*w0 = (unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
-		      (uint64_t)(unsigned char)s[len - 1] << 16;
-		*w1 = 0;
-	}
-}
-
-static size_t recent_place(uint64_t w0, uint64_t w1, size_t len)
-{
-	return (size_t)(((w0 ^ (w1 * 0x9E3779B97F4A7C15ULL) ^ len) * 0xD6E8FEB86659FD93ULL) >> 58); /* 0..63 */
+	char b[16] = {0};
+	memcpy(b, s, len);
+	memcpy(w0, b, 8);
+	memcpy(w1, b + 8, 8);
 }
 
 /* The entry for S, added with count 0 when INSERT; -1 when absent. */
@@ -84,7 +69,7 @@ int64_t bm_strmap_get(bm_strmap_t *m, const char *s, size_t len, bool insert)
 	bm_strmap_recent_t *r = NULL;
 	if (len >= 1 && len <= 16 && m->recent) {
 		recent_key(s, len, &w0, &w1);
-		r = &m->recent[recent_place(w0, w1, len)];
+		r = &m->recent[bm_strmap_recent_place(w0, w1, len)];
 		if (r->len == len && r->w0 == w0 && r->w1 == w1)
 			return r->i;
 	}
@@ -93,7 +78,7 @@ int64_t bm_strmap_get(bm_strmap_t *m, const char *s, size_t len, bool insert)
 		if (!m->recent) {
 			m->recent = bm_xcalloc(RECENT, sizeof *m->recent);
 			recent_key(s, len, &w0, &w1);
-			r = &m->recent[recent_place(w0, w1, len)];
+			r = &m->recent[bm_strmap_recent_place(w0, w1, len)];
 		}
 		*r = (bm_strmap_recent_t){w0, w1, len, i};
 	}
