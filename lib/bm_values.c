@@ -117,13 +117,13 @@ bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral)
 	return true;
 }
 
+bool bm_have_ssse3;
+
 #ifdef __x86_64__
 /* pshufb tables for bm_clean_parse_num_padded: shuf[n][q] moves the digits
  * of a number of N bytes (after the sign) with its point at Q (N: none) to
  * the end of 16 bytes, in order, without the point, zeros before them. */
 static unsigned char shuf[17][17][16] __attribute__((aligned(16)));
-static bool have_ssse3;
-
 __attribute__((constructor)) static void shuf_init(void)
 {
 	for (int n = 0; n <= 16; n++)
@@ -133,7 +133,7 @@ __attribute__((constructor)) static void shuf_init(void)
 			for (int j = 0; j < nd; j++)
 				shuf[n][q][16 - nd + j] = (unsigned char)(j < q ? j : j + 1);
 		}
-	have_ssse3 = __builtin_cpu_supports("ssse3");
+	bm_have_ssse3 = __builtin_cpu_supports("ssse3");
 }
 
 /* [-+]DIGITS[.DIGITS] of at most 16 bytes after the sign: every byte checked
@@ -141,7 +141,7 @@ __attribute__((constructor)) static void shuf_init(void)
  * per digit (their number varies from one field to the next, so a loop's
  * exit is mispredicted). False: not of that shape, or more than 2^53 (the
  * caller takes the general path). */
-__attribute__((target("ssse3"))) static bool parse_short(const char *s, size_t len, double *v, bool *integral)
+__attribute__((target("ssse3"))) bool bm_parse_short_ssse3(const char *s, size_t len, double *v, bool *integral)
 {
 	unsigned neg = *s == '-', sign = neg | (*s == '+');
 	const char *p = s + sign;
@@ -176,16 +176,13 @@ __attribute__((target("ssse3"))) static bool parse_short(const char *s, size_t l
 		*integral = !dot;
 	return true;
 }
-#endif
-
-bool bm_clean_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
+#else
+bool bm_parse_short_ssse3(const char *s, size_t len, double *v, bool *integral)
 {
-#ifdef __x86_64__
-	if (have_ssse3 && parse_short(s, len, v, integral))
-		return true;
-#endif
-	return bm_clean_parse_num(s, len, v, integral);
+	(void)s, (void)len, (void)v, (void)integral;
+	return false;
 }
+#endif
 
 int bm_clean_fmt_double(char *buf, size_t size, double v)
 {

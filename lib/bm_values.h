@@ -16,9 +16,18 @@
  * 19 digits below 2^53 and a power of ten up to 1e22, one correctly
  * rounded operation). */
 bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral);
-/* The same, for S followed by at least 32 readable bytes (a bm_csv field:
- * BM_CSV_PAD): the usual short decimals go faster. */
-bool bm_clean_parse_num_padded(const char *s, size_t len, double *v, bool *integral);
+/* bm_clean_parse_num of a short decimal ([-+]DIGITS[.DIGITS], at most 16
+ * bytes after the sign, below 2^53) followed by at least 16 readable bytes,
+ * with SSSE3 (only when bm_have_ssse3); false for any other S. */
+extern bool bm_have_ssse3;
+bool bm_parse_short_ssse3(const char *s, size_t len, double *v, bool *integral);
+
+/* bm_clean_parse_num for S followed by at least 16 readable bytes (a bm_csv
+ * field: BM_CSV_PAD): the usual short decimals go faster. */
+static inline bool bm_clean_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
+{
+	return (bm_have_ssse3 && bm_parse_short_ssse3(s, len, v, integral)) || bm_clean_parse_num(s, len, v, integral);
+}
 
 /* The shortest text that reads back as V (%.17g at most), integers without
  * a point, "nan", "inf", "-inf". Returns snprintf's count. */
