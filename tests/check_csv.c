@@ -445,7 +445,8 @@ START_TEST(test_numbers_random)
 END_TEST
 
 /* bm_strmap: keys of every length up to 40 (the table of recent short keys
- * and the hash table), keys that differ in one byte, found again, absent. */
+ * and the hash table), keys that differ in one byte, found again, absent,
+ * by bm_strmap_get and bm_strmap_get_padded. */
 START_TEST(test_strmap)
 {
 	bm_strmap_t m = {0};
@@ -464,22 +465,29 @@ START_TEST(test_strmap)
 			ck_assert_int_eq(got, i);
 			ck_assert_int_eq(m.e[got].len, len);
 			ck_assert(memcmp(m.e[got].key, key, (size_t)len) == 0);
+			/* the padded lookup: the bytes after the key (a longer key's) do not count */
+			ck_assert_int_eq(bm_strmap_get_padded(&m, key, (size_t)len, false), i);
 			key[0] ^= 0x20; /* a key not in the map */
 			ck_assert_int_eq(bm_strmap_get(&m, key, (size_t)len, false), -1);
+			ck_assert_int_eq(bm_strmap_get_padded(&m, key, (size_t)len, false), -1);
 		}
 	ck_assert_int_eq(m.n, N);
 	bm_strmap_free(&m);
-	/* short keys that differ in one byte, wherever it is */
+	/* short keys that differ in one byte, wherever it is; padded lookups
+	 * with other bytes after the key */
 	for (int len = 1; len <= 16; len++) {
 		memset(key, 'k', (size_t)len);
+		memset(key + len, len % 2 ? 'k' : '\0', sizeof key - (size_t)len);
 		int64_t base = bm_strmap_get(&m, key, (size_t)len, true);
 		for (int pos = 0; pos < len; pos++) {
 			key[pos] = 'q';
 			int64_t i = bm_strmap_get(&m, key, (size_t)len, true);
 			ck_assert_int_ne(i, base);
 			ck_assert_int_eq(bm_strmap_get(&m, key, (size_t)len, false), i);
+			ck_assert_int_eq(bm_strmap_get_padded(&m, key, (size_t)len, false), i);
 			key[pos] = 'k';
 			ck_assert_int_eq(bm_strmap_get(&m, key, (size_t)len, false), base);
+			ck_assert_int_eq(bm_strmap_get_padded(&m, key, (size_t)len, false), base);
 		}
 	}
 	bm_strmap_free(&m);
