@@ -1219,15 +1219,14 @@ static void encode_row(const ctx_t *x, const unsigned char *row, int64_t *const 
 			xr[c->xoff] = (float)v;
 		}
 	}
+	memset(xr + x->nnum, 0, (x->d - x->nnum) * sizeof *xr); /* the one-hot columns, after the numbers */
 	for (size_t i = 0; i < x->noh; i++) {
 		const col_t *c = &x->c[x->oh[i]];
 		int64_t k = slot_id(x, row, x->oh[i]);
 		if (k >= 0 && remap)
 			k = remap[x->oh[i]][k];
-		float *p = xr + c->xoff;
-		memset(p, 0, c->cats.n * sizeof *p);
 		if (k >= 0)
-			p[c->cats.e[k].id] = 1;
+			xr[c->xoff + (size_t)c->cats.e[k].id] = 1;
 	}
 	if (x->label >= 0) {
 		if (o->regression)
