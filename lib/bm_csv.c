@@ -452,37 +452,90 @@ static int refill(bm_csv_t *r)
 }
 
 
-/* The first delimiter, CR, LF or comment byte at or after P (the sentinel
- * stops it). */
-static inline char *scan(const bm_csv_t *r, char *p)
+/* The bytes that end an unquoted field (delimiter, CR, LF, comment), as
+ * scan looks for them: set up once per record, in a local of parse (set
+ * up from r at each field, they would be, as the stores to the fields may
+ * change r for all the compiler knows). */
+typedef struct {
+#ifdef __SSE2__
+	__m128i d, n, c, k, q; /* and the quote, for find_quote */
+#else
+	const unsigned char *special;
+	char quote;
+#endif
+} scanner_t;
+
+static inline scanner_t scanner(const bm_csv_t *r)
 {
 #ifdef __SSE2__
-	const __m128i d = _mm_set1_epi8(r->o.delim), n = _mm_set1_epi8('\n'), c = _mm_set1_epi8('\r'),
-	              k = _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim);
+	return (scanner_t){_mm_set1_epi8(r->o.delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r'),
+	                   _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim),
+	                   _mm_set1_epi8(r->o.quote)};
+#else
+	return (scanner_t){r->special, r->o.quote};
+#endif
+}
+
+/* The first quote in [P, END), or NULL (a quoted field is mostly short:
+ * no call to memchr). Reads up to 15 bytes past END, in the padding. */
+static inline char *find_quote(const scanner_t *sc, char *p, const char *end)
+{
+#ifdef __SSE2__
+	for (; p < end; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sc->q));
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < end ? p : NULL;
+		}
+	}
+	return NULL;
+#else
+	return memchr(p, sc->quote, (size_t)(end - p));
+#endif
+}
+
+/* The first delimiter, CR, LF or comment byte at or after P (the sentinel
+ * stops it). */
+static inline char *scan(const scanner_t *sc, char *p)
+{
+#ifdef __SSE2__
 	for (;;) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, n)),
-		                         _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, k)));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sc->d), _mm_cmpeq_epi8(v, sc->n)),
+		                         _mm_or_si128(_mm_cmpeq_epi8(v, sc->c), _mm_cmpeq_epi8(v, sc->k)));
 		unsigned mask = (unsigned)_mm_movemask_epi8(m);
 		if (mask)
 			return p + __builtin_ctz(mask);
 		p += 16;
 	}
 #else
-	const unsigned char *sp = r->special;
-	while (!sp[(unsigned char)*p])
+	while (!sc->special[(unsigned char)*p])
 		p++;
 	return p;
 #endif
 }
 
+/* The line feeds in [S, E). Reads up to 15 bytes past E: E is at most the
+ * sentinel's place, and the padding follows. */
 static uint64_t count_nl(const char *s, const char *e)
 {
 	uint64_t n = 0;
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; s < e; s += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), nl));
+		if (e - s < 16)
+			m &= (1u << (e - s)) - 1;
+		for (; m; m &= m - 1)
+			n++;
+	}
+#else
 	while ((s = memchr(s, '\n', (size_t)(e - s)))) {
 		n++;
 		s++;
 	}
+#endif
 	return n;
 }
 
@@ -500,6 +553,7 @@ static int parse(bm_csv_t *r)
 	size_t nf = r->fbase;
 	char *sc = r->scratch + r->scbase;
 	char *rawend;
+	const scanner_t scn = scanner(r);
 
 	if (p < end && (*p == '\n' || *p == '\r' || (comment >= 0 && *p == (char)comment))) {
 		/* a blank line or a comment line */
@@ -538,7 +592,7 @@ static int parse(bm_csv_t *r)
 			bool simple = true;
 			char *close;
 			for (;;) {
-				close = memchr(q, quote, (size_t)(end - q));
+				close = find_quote(&scn, q, end);
 				if (!close) {
 					if (!r->eof)
 						return REC_MORE;
@@ -584,7 +638,7 @@ static int parse(bm_csv_t *r)
 			}
 			f->quoted = true;
 		} else {
-			p = scan(r, p);
+			p = scan(&scn, p);
 			f->val = s;
 			f->len = (size_t)(p - s);
 			f->quoted = false;

@@ -522,6 +522,63 @@ START_TEST(test_fmt)
 }
 END_TEST
 
+/* Quoted fields longer than a vector, with line feeds anywhere in them
+ * (the line numbers after them), then, past 2 MB of quoted fields (the
+ * buffer then holds quotes of earlier records after the data read), a
+ * field whose closing quote never comes. */
+START_TEST(test_long_quoted)
+{
+	size_t cap = 3u << 20, n = 0;
+	char *s = malloc(cap);
+	ck_assert_ptr_nonnull(s);
+	n += (size_t)sprintf(s + n, "a,b\n");
+	uint64_t want_line = 2;
+	for (int i = 0; i < 40; i++) {
+		/* a field of i + 20 bytes with a line feed at i and at i + 17 */
+		s[n++] = '"';
+		for (int k = 0; k < i + 20; k++)
+			s[n++] = k == i || k == i + 17 ? '\n' : (char)('a' + k % 26);
+		n += (size_t)sprintf(s + n, "\",%d\n", i);
+	}
+	n += (size_t)sprintf(s + n, "end,1\n");
+	bm_csv_t *r = reader(s, n, NULL);
+	ck_assert_str_eq(next(r, NULL), "a|b");
+	for (int i = 0; i < 40; i++) {
+		uint64_t line;
+		const char *got = next(r, &line);
+		ck_assert_uint_eq(line, want_line);
+		ck_assert_uint_eq(strlen(got), (size_t)i + 20 + 1 + (i < 10 ? 1 : 2));
+		want_line += 3;
+	}
+	uint64_t line;
+	ck_assert_str_eq(next(r, &line), "end|1");
+	ck_assert_uint_eq(line, want_line);
+	ck_assert_str_eq(next(r, NULL), "<eof>");
+	bm_csv_close(r);
+
+	n = (size_t)sprintf(s, "a,b\n");
+	uint64_t rows = 0;
+	while (n < (2u << 20)) {
+		n += (size_t)sprintf(s + n, "\"x\"\"y\",\"%llu\"\n", (unsigned long long)rows);
+		rows++;
+	}
+	n += (size_t)sprintf(s + n, "last,\"never closed\n");
+	r = reader(s, n, NULL);
+	const char *got;
+	uint64_t seen = 0;
+	while (strcmp(got = next(r, NULL), "<error>") != 0) {
+		ck_assert_str_ne(got, "<eof>");
+		seen++;
+	}
+	ck_assert_uint_eq(seen, rows + 1);
+	char want[64];
+	snprintf(want, sizeof want, "t.csv:%llu: unterminated quoted field", (unsigned long long)rows + 2);
+	ck_assert_str_eq(bm_errmsg(), want);
+	bm_csv_close(r);
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -533,6 +590,7 @@ int main(void)
 	tcase_add_test(tc, test_lenient);
 	tcase_add_test(tc, test_comment_delim);
 	tcase_add_loop_test(tc, test_unterminated, 0, 2);
+	tcase_add_test(tc, test_long_quoted);
 	tcase_add_test(tc, test_no_final_newline);
 	tcase_add_loop_test(tc, test_big, 0, 2);
 	tcase_add_test(tc, test_range);
