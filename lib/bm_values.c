@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __x86_64__
-#include <tmmintrin.h>
-#endif
 
 #include "bm_cli.h"
 
@@ -120,67 +117,21 @@ bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral)
 bool bm_have_ssse3;
 
 #ifdef __x86_64__
-/* pshufb tables for bm_clean_parse_num_padded: shuf[n][q] moves the digits
- * of a number of N bytes (after the sign) with its point at Q (N: none) to
- * the end of 16 bytes, in order, without the point, zeros before them. */
-static unsigned char shuf[17][17][16] __attribute__((aligned(16)));
+unsigned char bm_parse_shuf[17][17][16] __attribute__((aligned(16)));
+
+/* bm_parse_shuf[n][q] moves the digits of a number of N bytes (after the
+ * sign) with its point at Q (N: none) to the end of 16 bytes, in order,
+ * without the point, zeros before them. */
 __attribute__((constructor)) static void shuf_init(void)
 {
 	for (int n = 0; n <= 16; n++)
 		for (int q = 0; q <= n; q++) {
 			int nd = n - (q < n);
-			memset(shuf[n][q], 0x80, 16);
+			memset(bm_parse_shuf[n][q], 0x80, 16);
 			for (int j = 0; j < nd; j++)
-				shuf[n][q][16 - nd + j] = (unsigned char)(j < q ? j : j + 1);
+				bm_parse_shuf[n][q][16 - nd + j] = (unsigned char)(j < q ? j : j + 1);
 		}
 	bm_have_ssse3 = __builtin_cpu_supports("ssse3");
-}
-
-/* [-+]DIGITS[.DIGITS] of at most 16 bytes after the sign: every byte checked
- * at once and the digits converted in a few vector steps, without a branch
- * per digit (their number varies from one field to the next, so a loop's
- * exit is mispredicted). False: not of that shape, or more than 2^53 (the
- * caller takes the general path). */
-__attribute__((target("ssse3"))) bool bm_parse_short_ssse3(const char *s, size_t len, double *v, bool *integral)
-{
-	unsigned neg = *s == '-', sign = neg | (*s == '+');
-	const char *p = s + sign;
-	size_t n = len - sign;
-	if (n - 1 >= 16)
-		return false;
-	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-	unsigned in = (1u << n) - 1;
-	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
-	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
-	if ((dig | dot) != in || (dot & (dot - 1)) || !dig)
-		return false;
-	unsigned q = dot ? (unsigned)__builtin_ctz(dot) : (unsigned)n; /* digits before the point */
-	unsigned k = (unsigned)n - q - (dot != 0);                       /* and after */
-	/* 16 digits, then pairs, fours, eights: two numbers of 8 digits */
-	__m128i d = _mm_shuffle_epi8(t, _mm_load_si128((const __m128i *)(const void *)shuf[n][q]));
-	d = _mm_maddubs_epi16(d, _mm_set_epi8(1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10));
-	d = _mm_madd_epi16(d, _mm_set_epi16(1, 100, 1, 100, 1, 100, 1, 100));
-	d = _mm_packs_epi32(d, d);
-	d = _mm_madd_epi16(d, _mm_set_epi16(1, 10000, 1, 10000, 1, 10000, 1, 10000));
-	uint64_t w = (uint64_t)_mm_cvtsi128_si64(d);
-	uint64_t m = (uint64_t)(uint32_t)w * 100000000 + (w >> 32);
-	if (m >= (1ULL << 53))
-		return false;
-	double x = (double)m / pow10tab[k]; /* exact operands: strtod's rounding */
-	uint64_t u;
-	memcpy(&u, &x, 8);
-	u |= (uint64_t)neg << 63;
-	memcpy(v, &u, 8);
-	if (integral)
-		*integral = !dot;
-	return true;
-}
-#else
-bool bm_parse_short_ssse3(const char *s, size_t len, double *v, bool *integral)
-{
-	(void)s, (void)len, (void)v, (void)integral;
-	return false;
 }
 #endif
 

@@ -16,17 +16,69 @@
  * 19 digits below 2^53 and a power of ten up to 1e22, one correctly
  * rounded operation). */
 bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral);
-/* bm_clean_parse_num of a short decimal ([-+]DIGITS[.DIGITS], at most 16
- * bytes after the sign, below 2^53) followed by at least 16 readable bytes,
- * with SSSE3 (only when bm_have_ssse3); false for any other S. */
-extern bool bm_have_ssse3;
-bool bm_parse_short_ssse3(const char *s, size_t len, double *v, bool *integral);
+extern bool bm_have_ssse3; /* the processor has SSSE3 */
+
+#ifdef __x86_64__
+#include <tmmintrin.h>
+
+extern unsigned char bm_parse_shuf[17][17][16]; /* bm_values.c */
+
+/* bm_clean_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
+ * bytes after the sign and below 2^53, followed by at least 16 readable
+ * bytes; false for any other S. Every byte is checked at once and the
+ * digits converted in a few vector steps, without a branch per digit
+ * (their number varies from one field to the next, so a loop's exit is
+ * mispredicted). Only when bm_have_ssse3; inline, so that a caller
+ * compiled for SSSE3 too (target_clones) has it without a call. */
+__attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const char *s, size_t len, double *v,
+                                                                         bool *integral)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+	                               1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16};
+	unsigned neg = *s == '-', sign = neg | (*s == '+');
+	const char *p = s + sign;
+	size_t n = len - sign;
+	if (n - 1 >= 16)
+		return false;
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+	unsigned in = (1u << n) - 1;
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
+	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
+	if ((dig | dot) != in || (dot & (dot - 1)) || !dig)
+		return false;
+	unsigned q = dot ? (unsigned)__builtin_ctz(dot) : (unsigned)n; /* digits before the point */
+	unsigned k = (unsigned)n - q - (dot != 0);                       /* and after */
+	/* 16 digits, then pairs, fours, eights: two numbers of 8 digits */
+	__m128i d = _mm_shuffle_epi8(t, _mm_load_si128((const __m128i *)(const void *)bm_parse_shuf[n][q]));
+	d = _mm_maddubs_epi16(d, _mm_set_epi8(1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10));
+	d = _mm_madd_epi16(d, _mm_set_epi16(1, 100, 1, 100, 1, 100, 1, 100));
+	d = _mm_packs_epi32(d, d);
+	d = _mm_madd_epi16(d, _mm_set_epi16(1, 10000, 1, 10000, 1, 10000, 1, 10000));
+	uint64_t w = (uint64_t)_mm_cvtsi128_si64(d);
+	uint64_t m = (uint64_t)(uint32_t)w * 100000000 + (w >> 32);
+	if (m >= (1ULL << 53))
+		return false;
+	double x = (double)m / pow10[k]; /* exact operands: strtod's rounding */
+	uint64_t u;
+	memcpy(&u, &x, 8);
+	u |= (uint64_t)neg << 63;
+	memcpy(v, &u, 8);
+	if (integral)
+		*integral = !dot;
+	return true;
+}
+#endif
 
 /* bm_clean_parse_num for S followed by at least 16 readable bytes (a bm_csv
  * field: BM_CSV_PAD): the usual short decimals go faster. */
 static inline bool bm_clean_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
 {
-	return (bm_have_ssse3 && bm_parse_short_ssse3(s, len, v, integral)) || bm_clean_parse_num(s, len, v, integral);
+#ifdef __x86_64__
+	if (bm_have_ssse3 && bm_parse_short_ssse3(s, len, v, integral))
+		return true;
+#endif
+	return bm_clean_parse_num(s, len, v, integral);
 }
 
 /* The shortest text that reads back as V (%.17g at most), integers without
