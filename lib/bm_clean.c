@@ -1203,11 +1203,10 @@ static void encode_row(const ctx_t *x, const unsigned char *row, int64_t *const 
 {
 	const bm_clean_opts_t *o = x->o;
 	if (x->sw == 4 && x->scale == BM_SCALE_NONE) {
-		/* the slots are the f32 values already (missing: a quiet NaN) */
-		for (size_t i = 0; i < x->nnum; i++) {
-			size_t j = x->num[i];
-			memcpy(xr + x->c[j].xoff, row + (j + 1) * 4, 4);
-		}
+		/* the slots are the f32 values already (missing: a quiet NaN);
+		 * numeric column i is x column i (layout) */
+		for (size_t i = 0; i < x->nnum; i++)
+			memcpy(xr + i, row + (x->num[i] + 1) * 4, 4);
 	} else {
 		for (size_t i = 0; i < x->nnum; i++) {
 			const col_t *c = &x->c[x->num[i]];

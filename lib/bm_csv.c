@@ -587,7 +587,7 @@ static int parse(bm_csv_t *r)
 		}
 		bm_csv_field_t *f = &r->f[nf++];
 		char *s = p;
-		if (*p == quote && p < end) {
+		if (*p == quote) { /* before the end: the sentinel there is a line feed */
 			char *q = p + 1;
 			bool simple = true;
 			char *close;
@@ -645,17 +645,17 @@ static int parse(bm_csv_t *r)
 		}
 		f->raw = s;
 		f->rawlen = (size_t)(p - s);
+		char c = *p;
+		if (c == delim) { /* before the end, as the sentinel is not one */
+			p++;
+			continue;
+		}
 		if (p >= end) {
 			if (!r->eof)
 				return REC_MORE;
 			rawend = p;
 			r->pos = r->end;
 			break;
-		}
-		char c = *p;
-		if (c == delim) {
-			p++;
-			continue;
 		}
 		rawend = p;
 		if (comment >= 0 && c == (char)comment) {

@@ -49,8 +49,8 @@ typedef struct {
 } bm_csv_rec_t;
 
 typedef struct {
-	char delim;   /* ',' */
-	char quote;   /* '"' */
+	char delim;   /* ',' (not the quote, CR or LF) */
+	char quote;   /* '"' (not CR or LF) */
 	int comment;  /* a byte, or -1 for none */
 	bool threaded; /* read and split records in a second thread */
 	bool strict;   /* text after a closing quote is an error, "FILE:LINE:
