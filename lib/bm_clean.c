@@ -1294,16 +1294,18 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 		return true;
 	}
 	x->krow++;
-	for (size_t j = 0; j < x->nsel; j++) {
+	for (size_t i = 0; i < x->nfcat; i++) {
+		size_t j = x->fcat[i];
 		const cell_t *cl = &x->cells[j];
-		if (x->fcol[j].numeric) {
-			if (x->num_stats) /* slots of 8 bytes: the doubles */
-				scale_add(&x->c[j], slot_num(x, x->srow, j), 1);
-		} else if (cl->na)
+		if (cl->na)
 			slot_put(x, j, 0, 0, 0);
 		else /* a field's value: padded */
 			cat_slot(x, j, bm_strmap_get_padded(&x->c[j].cats, cl->v, cl->len, true));
 	}
+	if (x->num_stats) /* slots of 8 bytes: the doubles */
+		for (size_t j = 0; j < x->nsel; j++)
+			if (x->fcol[j].numeric)
+				scale_add(&x->c[j], slot_num(x, x->srow, j), 1);
 	x->srow[0] = (unsigned char)split_dest(x);
 	bm_spool_put(&x->spool, x->srow);
 	return true;
@@ -1312,7 +1314,8 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 /* Whether fast_row can take the rows: the fast path with no filling,
  * --dedup or --report, every column's type known (after the first row),
  * and no missing-value string that reads as a number. If so, it sets
- * x->fcol, what fast_row needs of the columns. */
+ * what fast_row needs of the columns: x->fcol, and x->fcat, the columns of
+ * categories. */
 static bool fast_rows_ok(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
@@ -1328,8 +1331,12 @@ static bool fast_rows_ok(ctx_t *x)
 	}
 	if (!x->fcol) {
 		x->fcol = bm_xcalloc(x->nsel, sizeof *x->fcol);
-		for (size_t j = 0; j < x->nsel; j++)
+		x->fcat = bm_xcalloc(x->nsel, sizeof *x->fcat);
+		for (size_t j = 0; j < x->nsel; j++) {
 			x->fcol[j] = (fast_col_t){x->c[j].in, col_numeric(x, j), x->c[j].type == T_LABEL, x->c[j].subset};
+			if (!x->fcol[j].numeric)
+				x->fcat[x->nfcat++] = j;
+		}
 	}
 	return true;
 }
@@ -1998,6 +2005,7 @@ static void ctx_free(ctx_t *x)
 	free(x->c);
 	free(x->cells);
 	free(x->fcol);
+	free(x->fcat);
 	free(x->num);
 	free(x->oh);
 	free(x->dset);

@@ -130,6 +130,7 @@ typedef struct {
 	bool skip_num;         /* pass 1 does not parse numeric features */
 	bool fast_rows;        /* the fast path's rows can go through fast_row */
 	fast_col_t *fcol;      /* fast_row's view of the columns */
+	size_t *fcat, nfcat;   /* and the columns of categories among them */
 	/* the fast path on several threads: parts of the file, each read by a
 	 * copy of this context (see fast_parallel) */
 	struct part *parts;
