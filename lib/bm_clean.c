@@ -1107,10 +1107,12 @@ static void row(ctx_t *x, const bm_csv_rec_t *rec, int pass)
 #define SLOT_MISSING4 0x7FC0BEEFU
 #define SPOOL_MEM (256u << 20) /* then a temporary file */
 
-static void slot_put(ctx_t *x, size_t j, double v, uint32_t id, int kind)
+/* Column J's slot of the row at SROW, in slots of SW bytes: missing (KIND
+ * 0), the number V (1) or the category id ID (2). */
+static inline void put_slot(unsigned char *srow, size_t sw, size_t j, double v, uint32_t id, int kind)
 {
-	unsigned char *p = x->srow + (j + 1) * x->sw;
-	if (x->sw == 8) {
+	unsigned char *p = srow + (j + 1) * sw;
+	if (sw == 8) {
 		uint64_t u = kind == 0 ? SLOT_MISSING8 : kind == 1 ? 0 : id;
 		if (kind == 1)
 			memcpy(&u, &v, 8);
@@ -1123,6 +1125,11 @@ static void slot_put(ctx_t *x, size_t j, double v, uint32_t id, int kind)
 		}
 		memcpy(p, &u, 4);
 	}
+}
+
+static void slot_put(ctx_t *x, size_t j, double v, uint32_t id, int kind)
+{
+	put_slot(x->srow, x->sw, j, v, id, kind);
 }
 
 static double slot_num(const ctx_t *x, const unsigned char *row, size_t j)
@@ -1265,24 +1272,27 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 	if (rec->n != x->nin)
 		return false;
 	size_t nna = 0, nsub = 0;
-	for (size_t j = 0; j < x->nsel; j++) {
-		const fast_col_t *fc = &x->fcol[j];
-		const bm_csv_field_t *f = &rec->f[fc->in];
+	/* in locals: the slots' stores could change x for all the compiler knows */
+	const fast_col_t *fcol = x->fcol;
+	const bm_csv_field_t *fields = rec->f;
+	cell_t *cells = x->cells;
+	unsigned char *srow = x->srow;
+	const size_t nsel = x->nsel, sw = x->sw;
+	for (size_t j = 0; j < nsel; j++) {
+		const fast_col_t *fc = &fcol[j];
+		const bm_csv_field_t *f = &fields[fc->in];
 		bool na;
 		if (fc->numeric) {
 			double v = 0;
 			na = !bm_clean_parse_num_padded(f->val, f->len, &v, NULL);
 			if (na && (fc->label || !bm_naset_has(&x->na, f->val, f->len)))
 				return false;
-			slot_put(x, j, v, 0, na ? 0 : 1);
+			put_slot(srow, sw, j, v, 0, na ? 0 : 1);
 		} else {
 			na = bm_naset_has(&x->na, f->val, f->len);
 			if (na && fc->label)
 				return false;
-			cell_t *cl = &x->cells[j];
-			cl->v = f->val;
-			cl->len = f->len;
-			cl->na = na;
+			cells[j] = (cell_t){.v = f->val, .len = f->len, .na = na};
 		}
 		nsub += fc->subset;
 		nna += fc->subset & na;
