@@ -51,6 +51,7 @@ static inline size_t bm_strmap_recent_place(uint64_t w0, uint64_t w1, size_t len
  * branch on its length, and found without a call. */
 static inline int64_t bm_strmap_get_padded(bm_strmap_t *m, const char *s, size_t len, bool insert)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ /* the first bytes are the low ones */
 	if (len - 1 < 16 && m->recent) {
 		uint64_t w0, w1;
 		__builtin_memcpy(&w0, s, 8);
@@ -62,8 +63,10 @@ static inline int64_t bm_strmap_get_padded(bm_strmap_t *m, const char *s, size_t
 		if (r->len == len && r->w0 == w0 && r->w1 == w1)
 			return r->i;
 	}
+#endif
 	return bm_strmap_get(m, s, len, insert);
 }
+
 void bm_strmap_free(bm_strmap_t *m); /* and zero it */
 
 /* A 64-bit hash of P[0..n) with SEED, and the finalizer it uses. */
