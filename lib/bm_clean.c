@@ -1259,9 +1259,9 @@ static void replay_row(ctx_t *x, const unsigned char *row)
  * value (no missing-value string is a number: see fast_rows_ok) and goes
  * to its slot at once (a dropped row's slots are overwritten by the next);
  * the categories, counted only for a kept row, wait until --dropna has
- * kept it. False, having changed nothing but slots of x->srow (which row()
- * writes again), for a row it leaves to row(): a ragged row, a value that
- * is not a number, a missing label. */
+ * kept it. False, having changed nothing but x->srow and x->cells (which
+ * row() writes again), for a row it leaves to row(): a ragged row, a value
+ * that is not a number, a missing label. */
 #ifdef __x86_64__
 /* a copy for processors with SSSE3, where the numbers' parser is inline */
 __attribute__((target_clones("default", "ssse3"), flatten))
