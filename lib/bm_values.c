@@ -12,8 +12,8 @@
 
 #include "bm_cli.h"
 
-static const double pow10tab[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+const double bm_pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static bool is_blank(char c)
 {
@@ -106,7 +106,7 @@ bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral)
 	if (ndig <= 19 && m < (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
 		/* both exact: one correctly rounded operation, as strtod rounds */
 		double d = (double)m;
-		d = exp10 < 0 ? d / pow10tab[-exp10] : d * pow10tab[exp10];
+		d = exp10 < 0 ? d / bm_pow10[-exp10] : d * bm_pow10[exp10];
 		*v = neg ? -d : d;
 		return true;
 	}

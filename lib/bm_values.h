@@ -17,6 +17,7 @@
  * rounded operation). */
 bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral);
 extern bool bm_have_ssse3; /* the processor has SSSE3 */
+extern const double bm_pow10[23]; /* 1e0 to 1e22, all exact */
 
 #ifdef __x86_64__
 #include <tmmintrin.h>
@@ -33,8 +34,6 @@ extern unsigned char bm_parse_shuf[17][17][16]; /* bm_values.c */
 __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const char *s, size_t len, double *v,
                                                                          bool *integral)
 {
-	static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
-	                               1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16};
 	unsigned neg = *s == '-', sign = neg | (*s == '+');
 	const char *p = s + sign;
 	size_t n = len - sign;
@@ -59,7 +58,7 @@ __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const c
 	uint64_t m = (uint64_t)(uint32_t)w * 100000000 + (w >> 32);
 	if (m >= (1ULL << 53))
 		return false;
-	double x = (double)m / pow10[k]; /* exact operands: strtod's rounding */
+	double x = (double)m / bm_pow10[k]; /* exact operands: strtod's rounding */
 	uint64_t u;
 	memcpy(&u, &x, 8);
 	u |= (uint64_t)neg << 63;
