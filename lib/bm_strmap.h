@@ -47,23 +47,25 @@ static inline size_t bm_strmap_recent_place(uint64_t w0, uint64_t w1, size_t len
 }
 
 /* bm_strmap_get for S followed by at least 16 readable bytes (a bm_csv
- * field): a short key found recently is read in two loads, without a
- * branch on its length, and found without a call. */
+ * field): a short key found recently is read in two loads and masked by
+ * its length, without a branch on it, and found without a call. */
 static inline int64_t bm_strmap_get_padded(bm_strmap_t *m, const char *s, size_t len, bool insert)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ /* the first bytes are the low ones */
+	/* bytes [8 - n, 16 - n): n bytes of ones, then zeros, in any byte order */
+	static const unsigned char keep[16] = {255, 255, 255, 255, 255, 255, 255, 255};
 	if (len - 1 < 16 && m->recent) {
-		uint64_t w0, w1;
+		uint64_t w0, w1, m0, m1;
+		size_t l0 = len < 8 ? len : 8, l1 = len - l0; /* 1..8, 0..8 bytes */
 		__builtin_memcpy(&w0, s, 8);
 		__builtin_memcpy(&w1, s + 8, 8);
-		size_t l0 = len < 8 ? len : 8, l1 = len - l0; /* 1..8, 0..8 bytes */
-		w0 &= ~0ULL >> (64 - 8 * l0);
-		w1 &= l1 ? ~0ULL >> (64 - 8 * l1) : 0;
+		__builtin_memcpy(&m0, keep + 8 - l0, 8);
+		__builtin_memcpy(&m1, keep + 8 - l1, 8);
+		w0 &= m0;
+		w1 &= m1;
 		const bm_strmap_recent_t *r = &m->recent[bm_strmap_recent_place(w0, w1, len)];
 		if (r->len == len && r->w0 == w0 && r->w1 == w1)
 			return r->i;
 	}
-#endif
 	return bm_strmap_get(m, s, len, insert);
 }
 
