@@ -1254,54 +1254,56 @@ static void replay_row(ctx_t *x, const unsigned char *row)
 		flush_tensor(x, d, false);
 }
 
-/* The fast path's common case in one loop over the fields, without the
- * cells of row(): a number is parsed before it is looked up as a missing
- * value (no missing-value string is a number: see fast_rows_ok) and goes
- * to its slot at once (a dropped row's slots are overwritten by the next);
- * the categories, counted only for a kept row, wait until --dropna has
- * kept it. False, having changed nothing but x->srow and x->cells (which
- * row() writes again), for a row it leaves to row(): a ragged row, a value
- * that is not a number, a missing label. */
-#ifdef __x86_64__
-/* a copy for processors with SSSE3, where the numbers' parser is inline */
-__attribute__((target_clones("default", "ssse3"), flatten))
-#endif
-static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
+/* The fast path's rows: each field's value goes through fast_value, then
+ * the row through fast_keep; fast_row takes a record from bm_csv_next,
+ * fast_quick quick records (bm_csv.h) straight from the reader's bytes. */
+
+/* Column J's value V, LEN (followed by padding) in a row of the fast path:
+ * a number is parsed before it is looked up as a missing value (no
+ * missing-value string is a number: see fast_rows_ok) and goes to its slot
+ * (of SW bytes) at once (a dropped row's slots are overwritten by the
+ * next); a category waits in its cell until --dropna has kept the row.
+ * Counts a missing value of a --dropna column in *NNA. False, having
+ * changed nothing but SROW and CELLS, for a value the row must leave to
+ * row(): one that is not a number, a missing label. */
+static inline bool fast_value(const ctx_t *x, const fast_col_t *fc, size_t j, const char *v, size_t len,
+                              unsigned char *srow, size_t sw, cell_t *cells, size_t *nna)
 {
-	const bm_clean_opts_t *o = x->o;
-	if (rec->n != x->nin)
-		return false;
-	size_t nna = 0, nsub = 0;
-	/* in locals: the slots' stores could change x for all the compiler knows */
-	const fast_col_t *fcol = x->fcol;
-	const bm_csv_field_t *fields = rec->f;
-	cell_t *cells = x->cells;
-	unsigned char *srow = x->srow;
-	const size_t nsel = x->nsel, sw = x->sw;
-	for (size_t j = 0; j < nsel; j++) {
-		const fast_col_t *fc = &fcol[j];
-		const bm_csv_field_t *f = &fields[fc->in];
-		bool na;
-		if (fc->numeric) {
-			double v = 0;
-			na = !bm_clean_parse_num_padded(f->val, f->len, &v, NULL);
-			if (na && (fc->label || !bm_naset_has(&x->na, f->val, f->len)))
-				return false;
-			put_slot(srow, sw, j, v, 0, na ? 0 : 1);
-		} else {
-			na = bm_naset_has(&x->na, f->val, f->len);
-			if (na && fc->label)
-				return false;
-			cells[j] = (cell_t){.v = f->val, .len = f->len, .na = na};
+	if (fc->numeric) {
+		double d;
+		if (bm_clean_parse_num_padded(v, len, &d, NULL)) {
+			put_slot(srow, sw, j, d, 0, 1);
+			return true;
 		}
-		nsub += fc->subset;
-		nna += fc->subset & na;
-	}
-	x->line = rec->line;
-	x->nread++;
-	if (!keep_counts(o, nna, nsub)) {
-		x->ndropna++;
+		if (fc->label || !bm_naset_has(&x->na, v, len))
+			return false;
+		put_slot(srow, sw, j, 0, 0, 0);
+		*nna += fc->subset;
 		return true;
+	}
+	bool na = bm_naset_has(&x->na, v, len);
+	if (na) {
+		if (fc->label)
+			return false;
+		*nna += fc->subset;
+	}
+	/* what fast_keep and split_dest read */
+	cells[j].v = v;
+	cells[j].len = len;
+	cells[j].na = na;
+	return true;
+}
+
+/* The row at LINE whose values fast_value has taken, NNA of them missing
+ * in --dropna columns: dropped, or its categories counted and put in
+ * their slots, its output chosen, and spooled. */
+static inline void fast_keep(ctx_t *x, uint64_t line, size_t nna)
+{
+	x->line = line;
+	x->nread++;
+	if (!keep_counts(x->o, nna, x->nfsub)) {
+		x->ndropna++;
+		return;
 	}
 	x->krow++;
 	for (size_t i = 0; i < x->nfcat; i++) {
@@ -1318,7 +1320,80 @@ static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
 				scale_add(&x->c[j], slot_num(x, x->srow, j), 1);
 	x->srow[0] = (unsigned char)split_dest(x);
 	bm_spool_put(&x->spool, x->srow);
+}
+
+/* REC as a row of the fast path; false, having changed nothing but x->srow
+ * and x->cells (which row() writes again), for a row it leaves to row():
+ * a ragged row, or a value fast_value leaves. */
+#ifdef __x86_64__
+/* a copy for processors with SSSE3, where the numbers' parser is inline */
+__attribute__((target_clones("default", "ssse3"), flatten))
+#endif
+static bool fast_row(ctx_t *x, const bm_csv_rec_t *rec)
+{
+	if (rec->n != x->nin)
+		return false;
+	size_t nna = 0;
+	/* in locals: the slots' stores could change x for all the compiler knows */
+	const fast_col_t *fcol = x->fcol;
+	const bm_csv_field_t *fields = rec->f;
+	cell_t *cells = x->cells;
+	unsigned char *srow = x->srow;
+	const size_t nsel = x->nsel, sw = x->sw;
+	for (size_t j = 0; j < nsel; j++) {
+		const bm_csv_field_t *f = &fields[fcol[j].in];
+		if (!fast_value(x, &fcol[j], j, f->val, f->len, srow, sw, cells, &nna))
+			return false;
+	}
+	fast_keep(x, rec->line, nna);
 	return true;
+}
+
+/* Up to MAX quick records at Q (bm_csv.h) as rows of the fast path, their
+ * fields read in input order (x->fin: each one's column, or none), until
+ * one is not a quick record or is a row fast_row would leave to row(),
+ * which is not accepted. Returns the rows taken. */
+#ifdef __x86_64__
+__attribute__((target_clones("default", "ssse3"), flatten))
+#endif
+static uint64_t fast_quick(ctx_t *x, bm_csv_quick_t *q, uint64_t max)
+{
+	const fast_col_t *fcol = x->fcol;
+	const fast_in_t *fin = x->fin, *fend = x->fin + x->nin;
+	cell_t *cells = x->cells;
+	unsigned char *srow = x->srow;
+	const size_t sw = x->sw;
+	uint64_t n = 0;
+	for (; n < max && bm_csv_quick_record(q); n++) {
+		size_t nna = 0;
+		for (const fast_in_t *f = fin; f < fend; f++) {
+#ifdef __x86_64__
+			if (f->kind == FIN_NUMBER) { /* the usual number, found and parsed at once */
+				double d;
+				size_t len = bm_parse_prefix_ssse3(q->cur, &d);
+				if (len) {
+					int st = bm_csv_quick_after(q, q->cur + len);
+					if (st == f->end) {
+						put_slot(srow, sw, f->col, d, 0, 1);
+						continue;
+					}
+					if (st != BM_CSV_QUICK_NO)
+						return n;
+				}
+			}
+#endif
+			const char *v;
+			size_t len;
+			if (bm_csv_quick_field(q, &v, &len) != f->end)
+				return n;
+			if (f->kind != FIN_SKIP && !fast_value(x, &fcol[f->col], f->col, v, len, srow, sw, cells, &nna))
+				return n;
+		}
+		uint64_t line = q->line;
+		bm_csv_quick_accept(q);
+		fast_keep(x, line, nna);
+	}
+	return n;
 }
 
 /* Whether fast_row can take the rows: the fast path with no filling,
@@ -1342,10 +1417,23 @@ static bool fast_rows_ok(ctx_t *x)
 	if (!x->fcol) {
 		x->fcol = bm_xcalloc(x->nsel, sizeof *x->fcol);
 		x->fcat = bm_xcalloc(x->nsel, sizeof *x->fcat);
+		x->fin = bm_xmalloc(x->nin * sizeof *x->fin);
+		for (size_t i = 0; i < x->nin; i++)
+			x->fin[i] = (fast_in_t){0, FIN_SKIP, i + 1 < x->nin ? BM_CSV_QUICK_DELIM : BM_CSV_QUICK_EOL};
+		bool quick = true;
 		for (size_t j = 0; j < x->nsel; j++) {
+			x->nfsub += x->c[j].subset;
 			x->fcol[j] = (fast_col_t){x->c[j].in, col_numeric(x, j), x->c[j].type == T_LABEL, x->c[j].subset};
 			if (!x->fcol[j].numeric)
 				x->fcat[x->nfcat++] = j;
+			fast_in_t *f = &x->fin[x->c[j].in];
+			quick &= f->kind == FIN_SKIP; /* else a field read twice */
+			f->col = j;
+			f->kind = x->fcol[j].numeric && bm_have_ssse3 ? FIN_NUMBER : FIN_VALUE;
+		}
+		if (!quick) {
+			free(x->fin);
+			x->fin = NULL;
 		}
 	}
 	return true;
@@ -1457,6 +1545,33 @@ static void progress_end(ctx_t *x)
 		progress_draw(x->prog, bm_seconds(), "\n");
 }
 
+#define QUICK_WAIT 32 /* records left to bm_csv_next after a try that took none */
+
+/* Take what quick records R holds as rows of the fast path (when fast_row
+ * takes the rows): the count in *NREC. Then bm_csv_next reads on from the
+ * first record that is not taken. */
+static void fast_quick_records(ctx_t *x, bm_csv_t *r, uint64_t *nrec)
+{
+	bm_csv_quick_t q;
+	if (!x->fin || !bm_csv_quick_begin(r, &q))
+		return;
+	if (x->quick_wait) { /* the last try took none: the records may all be others */
+		x->quick_wait--;
+		return;
+	}
+	uint64_t taken, any = 0;
+	while ((taken = fast_quick(x, &q, PROGRESS_EVERY - *nrec))) {
+		any += taken;
+		if ((*nrec += taken) == PROGRESS_EVERY) {
+			progress_add(x, *nrec);
+			*nrec = 0;
+		}
+	}
+	if (!any)
+		x->quick_wait = QUICK_WAIT;
+	bm_csv_quick_end(r, &q);
+}
+
 static void run_pass(ctx_t *x, int pass)
 {
 	const bm_clean_opts_t *o = x->o;
@@ -1477,7 +1592,11 @@ static void run_pass(ctx_t *x, int pass)
 		int st;
 		bool first = true, checked = false;
 		uint64_t nrec = 0;
-		while ((st = bm_csv_next(r, &rec)) > 0) {
+		for (;;) {
+			if (x->fast_rows && pass == PASS_WRITE)
+				fast_quick_records(x, r, &nrec);
+			if ((st = bm_csv_next(r, &rec)) <= 0)
+				break;
 			if (first) {
 				first = false;
 				x->line = rec->line;
@@ -1558,7 +1677,11 @@ static void *part_run(void *arg)
 	bm_csv_rec_t *rec;
 	int st;
 	uint64_t nrec = 0;
-	while ((st = bm_csv_next(p->r, &rec)) > 0) {
+	for (;;) {
+		if (w->fast_rows)
+			fast_quick_records(w, p->r, &nrec);
+		if ((st = bm_csv_next(p->r, &rec)) <= 0)
+			break;
 		if (++nrec == PROGRESS_EVERY) {
 			progress_add(w, nrec);
 			nrec = 0;
@@ -2016,6 +2139,7 @@ static void ctx_free(ctx_t *x)
 	free(x->cells);
 	free(x->fcol);
 	free(x->fcat);
+	free(x->fin);
 	free(x->num);
 	free(x->oh);
 	free(x->dset);

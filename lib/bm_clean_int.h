@@ -92,6 +92,15 @@ typedef struct {
 	bool subset;  /* --dropna looks at it */
 } fast_col_t;
 
+/* An input field as the fast path's quick records read it (fast_quick). */
+enum { FIN_SKIP, FIN_VALUE, FIN_NUMBER };
+typedef struct {
+	size_t col;   /* its column */
+	int kind;     /* FIN_SKIP: not a column's; FIN_NUMBER: a number, read
+	               * by bm_parse_prefix_ssse3 first; FIN_VALUE: fast_value's */
+	int end;      /* what ends it in a record: BM_CSV_QUICK_DELIM or _EOL */
+} fast_in_t;
+
 typedef struct {
 	const bm_clean_opts_t *o;
 	bm_csv_opts_t csv;
@@ -131,6 +140,9 @@ typedef struct {
 	bool fast_rows;        /* the fast path's rows can go through fast_row */
 	fast_col_t *fcol;      /* fast_row's view of the columns */
 	size_t *fcat, nfcat;   /* and the columns of categories among them */
+	size_t nfsub;          /* and the --dropna columns */
+	fast_in_t *fin;        /* fast_quick's view of the input fields (NULL: none) */
+	unsigned quick_wait;   /* records to take from bm_csv_next before fast_quick tries again */
 	/* the fast path on several threads: parts of the file, each read by a
 	 * copy of this context (see fast_parallel) */
 	struct part *parts;

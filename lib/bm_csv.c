@@ -719,6 +719,80 @@ int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec)
 	}
 }
 
+/* ---- quick records (see bm_csv.h) ---- */
+
+bool bm_csv_quick_begin(bm_csv_t *r, bm_csv_quick_t *q)
+{
+	if (r->threaded || r->batching)
+		return false;
+	*q = (bm_csv_quick_t){.p = r->buf + r->pos, .end = r->buf + r->end, .line = r->line,
+	                      .scratch = r->scratch, .delim = r->o.delim, .quote = r->o.quote,
+	                      .comment = r->o.comment};
+#ifdef __SSE2__
+	q->vd = _mm_set1_epi8(r->o.delim);
+	q->vn = _mm_set1_epi8('\n');
+	q->vr = _mm_set1_epi8('\r');
+	q->vk = _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim);
+#else
+	q->special = r->special;
+#endif
+	return true;
+}
+
+void bm_csv_quick_end(bm_csv_t *r, const bm_csv_quick_t *q)
+{
+	r->pos = (size_t)(q->p - r->buf);
+	r->line = q->line;
+}
+
+/* The first quote or line feed at or after P (the sentinel stops it). */
+static const char *quote_or_lf(const bm_csv_quick_t *q, const char *p)
+{
+#ifdef __SSE2__
+	const __m128i vq = _mm_set1_epi8(q->quote);
+	for (;; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, q->vn)));
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+#else
+	while (*p != q->quote && *p != '\n')
+		p++;
+	return p;
+#endif
+}
+
+int bm_csv_quick_quoted(bm_csv_quick_t *q, const char **val, size_t *len)
+{
+	const char *s = q->cur + 1, *seg = s;
+	char *o = NULL; /* unescaping into the scratch buffer */
+	for (;;) {
+		const char *k = quote_or_lf(q, s);
+		if (*k == '\n') /* a line feed inside, or the end of the bytes read */
+			return BM_CSV_QUICK_NO;
+		if (k[1] == q->quote) { /* a doubled quote: one quote of the value */
+			if (!o)
+				o = q->sc;
+			memcpy(o, seg, (size_t)(k + 1 - seg));
+			o += k + 1 - seg;
+			s = seg = k + 2;
+			continue;
+		}
+		if (o) {
+			memcpy(o, seg, (size_t)(k - seg));
+			o += k - seg;
+			*val = q->sc;
+			*len = (size_t)(o - q->sc);
+			q->sc = o;
+		} else {
+			*val = s;
+			*len = (size_t)(k - s);
+		}
+		return bm_csv_quick_after(q, k + 1);
+	}
+}
+
 bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *o, bool alone)
 {
 	if (len == 0)

@@ -24,30 +24,17 @@ extern const double bm_pow10[23]; /* 1e0 to 1e22, all exact */
 
 extern unsigned char bm_parse_shuf[17][17][16]; /* bm_values.c */
 
-/* bm_clean_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
- * bytes after the sign and below 2^53, followed by at least 16 readable
- * bytes; false for any other S. Every byte is checked at once and the
- * digits converted in a few vector steps, without a branch per digit
- * (their number varies from one field to the next, so a loop's exit is
- * mispredicted). Only when bm_have_ssse3; inline, so that a caller
- * compiled for SSSE3 too (target_clones) has it without a call. */
-__attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const char *s, size_t len, double *v,
-                                                                         bool *integral)
+/* The value of T, the bytes of a short decimal less '0', N of them (1 to
+ * 16), digits with at most one point, at DOT (its bit, or 0), at least one
+ * digit; negative when NEG. False when it is 2^53 or more. The digits are
+ * converted in a few vector steps, without a branch per digit (their
+ * number varies from one field to the next, so a loop's exit is
+ * mispredicted). */
+__attribute__((target("ssse3"))) static inline bool bm_short_value_ssse3(__m128i t, unsigned n, unsigned dot,
+                                                                         unsigned neg, double *v)
 {
-	unsigned neg = *s == '-', sign = neg | (*s == '+');
-	const char *p = s + sign;
-	size_t n = len - sign;
-	if (n - 1 >= 16)
-		return false;
-	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-	unsigned in = (1u << n) - 1;
-	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
-	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
-	if ((dig | dot) != in || (dot & (dot - 1)) || !dig)
-		return false;
-	unsigned q = dot ? (unsigned)__builtin_ctz(dot) : (unsigned)n; /* digits before the point */
-	unsigned k = (unsigned)n - q - (dot != 0);                       /* and after */
+	unsigned q = dot ? (unsigned)__builtin_ctz(dot) : n; /* digits before the point */
+	unsigned k = n - q - (dot != 0);                     /* and after */
 	/* 16 digits, then pairs, fours, eights: two numbers of 8 digits */
 	__m128i d = _mm_shuffle_epi8(t, _mm_load_si128((const __m128i *)(const void *)bm_parse_shuf[n][q]));
 	d = _mm_maddubs_epi16(d, _mm_set_epi8(1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10));
@@ -63,9 +50,54 @@ __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const c
 	memcpy(&u, &x, 8);
 	u |= (uint64_t)neg << 63;
 	memcpy(v, &u, 8);
+	return true;
+}
+
+/* bm_clean_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
+ * bytes after the sign and below 2^53, followed by at least 16 readable
+ * bytes; false for any other S. Every byte is checked at once. Only when
+ * bm_have_ssse3; inline, so that a caller compiled for SSSE3 too
+ * (target_clones) has it without a call. */
+__attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const char *s, size_t len, double *v,
+                                                                         bool *integral)
+{
+	unsigned neg = *s == '-', sign = neg | (*s == '+');
+	const char *p = s + sign;
+	size_t n = len - sign;
+	if (n - 1 >= 16)
+		return false;
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+	unsigned in = (1u << n) - 1;
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
+	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
+	if ((dig | dot) != in || (dot & (dot - 1)) || !dig || !bm_short_value_ssse3(t, (unsigned)n, dot, neg, v))
+		return false;
 	if (integral)
 		*integral = !dot;
 	return true;
+}
+
+/* The short decimal that S starts with, as bm_parse_short_ssse3 reads it:
+ * its length, or 0 when S does not start with one (its first byte that is
+ * neither a digit nor the point then is not a delimiter: the caller checks
+ * the byte after it). S is followed by at least 16 readable bytes. For a
+ * reader of numbers in a CSV record: one look at the bytes finds the
+ * number and its end. */
+__attribute__((target("ssse3"))) static inline size_t bm_parse_prefix_ssse3(const char *s, double *v)
+{
+	unsigned neg = *s == '-', sign = neg | (*s == '+');
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + sign));
+	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t));
+	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
+	unsigned n = (unsigned)__builtin_ctz(~(dig | dot)); /* bit 16 up: not set */
+	unsigned in = (1u << n) - 1;
+	dig &= in;
+	dot &= in;
+	if (!dig || (dot & (dot - 1)) || !bm_short_value_ssse3(t, n, dot, neg, v))
+		return 0;
+	return sign + n;
 }
 #endif
 

@@ -579,6 +579,123 @@ START_TEST(test_long_quoted)
 }
 END_TEST
 
+/* Records of random pieces: quoted, doubled and unquoted quotes, quoted
+ * line feeds, text after a closing quote, long fields, CRLF, lone CR, blank
+ * and comment lines, a missing final line end; about 2.5 MB, so that
+ * records cross the reader's buffer. Loop I: comma; ';' with '#' comments;
+ * tab. */
+static char *messy_csv(int i, size_t *len)
+{
+	static const char *const piece[] = {
+		"", "12", "-3.5", "+7.25", "1e5", "abc", "\"q,uoted\"", "\"dbl\"\"q\"\"\"", "\"lf\nin\"",
+		"\"after\"x", "a\"b", "\"\"", "0123456789.0123456789", "long field, long field, long",
+		"\"1.5\"", " 2", "#c", "x;y", "\"cr\rin\"", "\"\"\"\"",
+	};
+	static const char *const eol[] = {"\n", "\n", "\n", "\n", "\r\n", "\r\n", "\r", "\n\n", "\n#note\n"};
+	const char delim = i == 0 ? ',' : i == 1 ? ';' : '\t';
+	size_t cap = 3u << 20, n = 0;
+	char *s = malloc(cap);
+	ck_assert_ptr_nonnull(s);
+	uint64_t rng = 12345 + (uint64_t)i;
+	while (n < (5u << 19)) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		int nf = 1 + (int)((rng >> 33) % 4);
+		for (int k = 0; k < nf; k++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* mostly the pieces of quick records */
+			size_t pi = (rng >> 40) % 4 ? (rng >> 20) % 8 : (rng >> 20) % (sizeof piece / sizeof *piece);
+			if (k)
+				s[n++] = delim;
+			n += (size_t)sprintf(s + n, "%s", piece[pi]);
+		}
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t ei = (rng >> 40) % 16 < 12 ? 0 : (rng >> 20) % (sizeof eol / sizeof *eol);
+		n += (size_t)sprintf(s + n, "%s", eol[ei]);
+	}
+	n += (size_t)sprintf(s + n, "last%cend", delim); /* no final line end */
+	*len = n;
+	return s;
+}
+
+/* Append LINE and a record's fields to B as "LINE:v1|v2|...\n". */
+static void show_record(bm_buf_t *b, uint64_t line, const char *const *v, const size_t *len, size_t n)
+{
+	char num[32];
+	bm_buf_add(b, num, (size_t)snprintf(num, sizeof num, "%llu:", (unsigned long long)line));
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			bm_buf_add(b, "|", 1);
+		bm_buf_add(b, v[k], len[k]);
+	}
+	bm_buf_add(b, "\n", 1);
+}
+
+/* Quick records (bm_csv_quick_*) taken where they can be, the others from
+ * bm_csv_next: the same records, values and lines as bm_csv_next alone. */
+START_TEST(test_quick)
+{
+	bm_csv_opts_t o = {_i == 0 ? ',' : _i == 1 ? ';' : '\t', '"', _i == 1 ? '#' : -1, false, false};
+	size_t n;
+	char *s = messy_csv(_i, &n);
+	bm_buf_t want = {0}, got = {0};
+	bm_csv_t *r = reader(s, n, &o);
+	bm_csv_rec_t *rec;
+	int st;
+	uint64_t nrec = 0, nquick = 0;
+	const char *v[8];
+	size_t len[8];
+	while ((st = bm_csv_next(r, &rec)) > 0) {
+		ck_assert_uint_le(rec->n, 8);
+		for (size_t k = 0; k < rec->n; k++) {
+			v[k] = rec->f[k].val;
+			len[k] = rec->f[k].len;
+		}
+		show_record(&want, rec->line, v, len, rec->n);
+		nrec++;
+	}
+	ck_assert_int_eq(st, 0);
+	bm_csv_close(r);
+
+	r = reader(s, n, &o);
+	for (;;) {
+		bm_csv_quick_t q;
+		ck_assert(bm_csv_quick_begin(r, &q));
+		while (bm_csv_quick_record(&q)) {
+			size_t nf = 0;
+			int end;
+			do {
+				ck_assert_uint_lt(nf, 8);
+				end = bm_csv_quick_field(&q, &v[nf], &len[nf]);
+				nf++;
+			} while (end == BM_CSV_QUICK_DELIM);
+			if (end != BM_CSV_QUICK_EOL)
+				break;
+			show_record(&got, q.line, v, len, nf);
+			bm_csv_quick_accept(&q);
+			nquick++;
+		}
+		bm_csv_quick_end(r, &q);
+		if ((st = bm_csv_next(r, &rec)) <= 0)
+			break;
+		for (size_t k = 0; k < rec->n; k++) {
+			v[k] = rec->f[k].val;
+			len[k] = rec->f[k].len;
+		}
+		show_record(&got, rec->line, v, len, rec->n);
+	}
+	ck_assert_int_eq(st, 0);
+	bm_csv_close(r);
+	ck_assert_uint_eq(got.len, want.len);
+	ck_assert(memcmp(got.s, want.s, want.len) == 0);
+	/* most records are quick ones, and taken so */
+	ck_assert_uint_gt(nquick, nrec / 2);
+	ck_assert_uint_lt(nquick, nrec);
+	free(want.s);
+	free(got.s);
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -592,6 +709,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_unterminated, 0, 2);
 	tcase_add_test(tc, test_long_quoted);
 	tcase_add_test(tc, test_no_final_newline);
+	tcase_add_loop_test(tc, test_quick, 0, 3);
 	tcase_add_loop_test(tc, test_big, 0, 2);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_strict);
