@@ -764,6 +764,9 @@ static void layout(ctx_t *x)
 		d += c->cats.n;
 	}
 	x->d = d;
+	x->num_run = x->nnum > 0;
+	for (size_t i = 0; i < x->nnum; i++)
+		x->num_run &= x->num[i] == x->num[0] + i;
 }
 
 /* ---- pass 2: fill, dedup, output ---- */
@@ -1195,25 +1198,64 @@ static void fast_gather(ctx_t *x)
 	}
 }
 
+/* The row at x->srow is spooled; the next one is written after it. */
+static inline void spool_add(ctx_t *x)
+{
+	bm_spool_add(&x->spool);
+	x->srow = bm_spool_next(&x->spool);
+}
+
 /* A kept, filled row of the fast path: gathered, its output chosen, spooled. */
 static void fast_spool(ctx_t *x)
 {
 	fast_gather(x);
 	x->srow[0] = (unsigned char)split_dest(x);
-	bm_spool_put(&x->spool, x->srow);
+	spool_add(x);
 }
 
-/* Spooled ROW as a row of x at XR and its label as y[YI]; REMAP: the
- * category indices of the part it came from (or NULL). Reads X only. */
-static void encode_row(const ctx_t *x, const unsigned char *row, int64_t *const *remap, float *xr, void *y,
+/* Per column of categories, the x column (one-hot) or the class id
+ * (label) of each category index of the maps of W, a part or X itself
+ * (after layout): what encode_row writes. */
+static uint32_t **encode_maps(const ctx_t *x, const ctx_t *w)
+{
+	uint32_t **map = bm_xcalloc(x->nsel, sizeof *map);
+	for (size_t j = 0; j < x->nsel; j++) {
+		const col_t *c = &x->c[j];
+		bool label = (int)j == x->label && !x->o->regression;
+		if (c->type != T_ONEHOT && !label)
+			continue;
+		/* a part's indices are its own (remap), but the first part's */
+		const int64_t *remap = w->remap ? w->remap[j] : NULL;
+		size_t n = w->remap ? (remap ? w->c[j].cats.n : 0) : c->cats.n;
+		map[j] = bm_xmalloc((n ? n : 1) * sizeof **map);
+		for (size_t k = 0; k < n; k++)
+			map[j][k] = (uint32_t)((label ? 0 : c->xoff) + (size_t)c->cats.e[remap ? remap[k] : (int64_t)k].id);
+	}
+	return map;
+}
+
+static void encode_maps_free(const ctx_t *x, uint32_t **map)
+{
+	if (map)
+		for (size_t j = 0; j < x->nsel; j++)
+			free(map[j]);
+	free(map);
+}
+
+/* Spooled ROW as a row of x at XR and its label as y[YI]; MAP: the
+ * encode_maps of the part it came from. Reads X only. */
+static void encode_row(const ctx_t *x, const unsigned char *row, uint32_t *const *map, float *xr, void *y,
                        size_t yi)
 {
 	const bm_clean_opts_t *o = x->o;
 	if (x->sw == 4 && x->scale == BM_SCALE_NONE) {
 		/* the slots are the f32 values already (missing: a quiet NaN);
 		 * numeric column i is x column i (layout) */
-		for (size_t i = 0; i < x->nnum; i++)
-			memcpy(xr + i, row + (x->num[i] + 1) * 4, 4);
+		if (x->num_run)
+			memcpy(xr, row + (x->num[0] + 1) * 4, x->nnum * 4);
+		else
+			for (size_t i = 0; i < x->nnum; i++)
+				memcpy(xr + i, row + (x->num[i] + 1) * 4, 4);
 	} else {
 		for (size_t i = 0; i < x->nnum; i++) {
 			const col_t *c = &x->c[x->num[i]];
@@ -1227,29 +1269,22 @@ static void encode_row(const ctx_t *x, const unsigned char *row, int64_t *const 
 	}
 	memset(xr + x->nnum, 0, (x->d - x->nnum) * sizeof *xr); /* the one-hot columns, after the numbers */
 	for (size_t i = 0; i < x->noh; i++) {
-		const col_t *c = &x->c[x->oh[i]];
 		int64_t k = slot_id(x, row, x->oh[i]);
-		if (k >= 0 && remap)
-			k = remap[x->oh[i]][k];
 		if (k >= 0)
-			xr[c->xoff + (size_t)c->cats.e[k].id] = 1;
+			xr[map[x->oh[i]][k]] = 1;
 	}
 	if (x->label >= 0) {
 		if (o->regression)
 			((float *)y)[yi] = (float)slot_num(x, row, (size_t)x->label);
-		else {
-			int64_t k = slot_id(x, row, (size_t)x->label);
-			if (remap)
-				k = remap[x->label][k];
-			((int32_t *)y)[yi] = (int32_t)x->c[x->label].cats.e[k].id;
-		}
+		else
+			((int32_t *)y)[yi] = (int32_t)map[x->label][slot_id(x, row, (size_t)x->label)];
 	}
 }
 
 static void replay_row(ctx_t *x, const unsigned char *row)
 {
 	dest_t *d = &x->dest[row[0]];
-	encode_row(x, row, x->remap, d->x + d->rows * x->d, d->y, d->rows);
+	encode_row(x, row, x->xmap, d->x + d->rows * x->d, d->y, d->rows);
 	if (++d->rows == BM_FRAME_ROWS)
 		flush_tensor(x, d, false);
 }
@@ -1319,7 +1354,7 @@ static inline void fast_keep(ctx_t *x, uint64_t line, size_t nna)
 			if (x->fcol[j].numeric)
 				scale_add(&x->c[j], slot_num(x, x->srow, j), 1);
 	x->srow[0] = (unsigned char)split_dest(x);
-	bm_spool_put(&x->spool, x->srow);
+	spool_add(x);
 }
 
 /* REC as a row of the fast path; false, having changed nothing but x->srow
@@ -1361,10 +1396,10 @@ static uint64_t fast_quick(ctx_t *x, bm_csv_quick_t *q, uint64_t max)
 	const fast_col_t *fcol = x->fcol;
 	const fast_in_t *fin = x->fin, *fend = x->fin + x->nin;
 	cell_t *cells = x->cells;
-	unsigned char *srow = x->srow;
 	const size_t sw = x->sw;
 	uint64_t n = 0;
 	for (; n < max && bm_csv_quick_record(q); n++) {
+		unsigned char *srow = x->srow; /* in the spool */
 		size_t nna = 0;
 		for (const fast_in_t *f = fin; f < fend; f++) {
 #ifdef __x86_64__
@@ -1604,8 +1639,8 @@ static void run_pass(ctx_t *x, int pass)
 					setup(x, rec);
 					if (x->fast) {
 						x->sw = x->scale > 0 || o->save_stats ? 8 : 4;
-						x->srow = bm_xcalloc(x->nsel + 1, x->sw);
 						bm_spool_init(&x->spool, (x->nsel + 1) * x->sw, SPOOL_MEM);
+						x->srow = bm_spool_next(&x->spool);
 					} else if (!x->twopass) {
 						layout(x);
 						open_outputs(x);
@@ -1713,13 +1748,13 @@ static void parts_free(ctx_t *x)
 			free(w->c);
 		}
 		free(w->cells);
-		free(w->srow);
 		bm_spool_free(&w->spool);
 		if (w->remap) {
 			for (size_t j = 0; j < w->nsel; j++)
 				free(w->remap[j]);
 			free(w->remap);
 		}
+		encode_maps_free(w, w->xmap);
 	}
 	free(x->parts);
 	x->parts = NULL;
@@ -1806,8 +1841,8 @@ static bool fast_parallel(ctx_t *x)
 		x->line = rec->line;
 		setup(x, rec);
 		x->sw = x->scale > 0 || o->save_stats ? 8 : 4;
-		x->srow = bm_xcalloc(x->nsel + 1, x->sw);
 		bm_spool_init(&x->spool, (x->nsel + 1) * x->sw, SPOOL_MEM);
+		x->srow = bm_spool_next(&x->spool);
 	}
 	for (size_t j = 0; ok && j < x->nsel; j++)
 		ok = x->c[j].type != T_UNDECIDED; /* decided by the first value */
@@ -1827,11 +1862,12 @@ static bool fast_parallel(ctx_t *x)
 		w->c = bm_xmalloc(x->nsel * sizeof *w->c);
 		memcpy(w->c, x->c, x->nsel * sizeof *w->c);
 		w->cells = bm_xcalloc(x->nsel, sizeof *w->cells);
-		w->srow = bm_xcalloc(x->nsel + 1, x->sw);
 		bm_spool_init(&w->spool, (x->nsel + 1) * x->sw, SPOOL_MEM / (size_t)np);
+		w->srow = bm_spool_next(&w->spool);
 		w->num_stats = false;
 		w->nread = w->ndropna = w->ndedup = w->krow = 0;
 		w->remap = NULL;
+		w->xmap = NULL;
 		w->fname = path;
 		w->fast_rows = fast_rows;
 		if (k == 0 && o->no_header)
@@ -1914,7 +1950,7 @@ static void replay_task(void *arg, int t, int worker)
 		while (g >= j->start[k + 1])
 			k++;
 		const ctx_t *w = &x->parts[k].w;
-		encode_row(x, bm_spool_row(&w->spool, g - j->start[k]), w->remap, d->x + r * x->d, d->y, r);
+		encode_row(x, bm_spool_row(&w->spool, g - j->start[k]), w->xmap, d->x + r * x->d, d->y, r);
 	}
 }
 
@@ -1950,15 +1986,20 @@ static bool replay_parallel(ctx_t *x)
 static void fast_replay(ctx_t *x)
 {
 	if (!x->parts) {
+		x->xmap = encode_maps(x, x);
 		bm_spool_each(&x->spool, replay_cb, x, true);
+		encode_maps_free(x, x->xmap);
+		x->xmap = NULL;
 		return;
 	}
+	for (int k = 0; k < x->nparts; k++)
+		x->parts[k].w.xmap = encode_maps(x, &x->parts[k].w);
 	if (!replay_parallel(x))
 		for (int k = 0; k < x->nparts; k++) {
-			x->remap = x->parts[k].w.remap;
+			x->xmap = x->parts[k].w.xmap;
 			bm_spool_each(&x->parts[k].w.spool, replay_cb, x, true);
 		}
-	x->remap = NULL;
+	x->xmap = NULL;
 	parts_free(x);
 }
 
@@ -2150,7 +2191,6 @@ static void ctx_free(ctx_t *x)
 		free(x->dest[i].y);
 	}
 	free(x->row.s);
-	free(x->srow);
 	free(x);
 }
 

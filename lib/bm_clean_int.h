@@ -124,6 +124,7 @@ typedef struct {
 	bool identity;
 	int label;             /* index into c, or -1 */
 	size_t nnum, *num;     /* numeric features */
+	bool num_run;          /* they are columns num[0], num[0] + 1...: one copy */
 	size_t noh, *oh;       /* one-hot features */
 	size_t d;              /* x columns */
 	int scale;
@@ -134,7 +135,7 @@ typedef struct {
 	 * SW bytes (4: f32 and u32 ids, 8 when scaling needs the doubles);
 	 * memory up to SPOOL_MEM (shared by the parts), then in a temporary file */
 	bm_spool_t spool;
-	unsigned char *srow;   /* the row being encoded */
+	unsigned char *srow;   /* the row being encoded, in its place in the spool */
 	size_t sw;
 	bool skip_num;         /* pass 1 does not parse numeric features */
 	bool fast_rows;        /* the fast path's rows can go through fast_row */
@@ -148,7 +149,8 @@ typedef struct {
 	struct part *parts;
 	int nparts;
 	jmp_buf *jb;           /* a part's: where a bad row goes (not bm_die) */
-	int64_t **remap;       /* replaying a part: its category indices, per column */
+	int64_t **remap;       /* a part's category indices in x's maps, per column */
+	uint32_t **xmap;       /* replaying: encode_row's maps (see encode_maps) */
 	struct progress *prog; /* NULL: no progress lines */
 	/* the current row */
 	const char *fname;

@@ -55,12 +55,12 @@ void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem)
 	sp->chunk = sp->rowlen * (SPOOL_CHUNK / sp->rowlen + 1);
 }
 
-void bm_spool_put(bm_spool_t *sp, const void *row)
+/* bm_spool_next when the current chunk is full (or none): the next one. */
+unsigned char *bm_spool_new_chunk(bm_spool_t *sp)
 {
-	size_t n = sp->rowlen;
 	if (!sp->cur)
 		sp->cur = chunk_alloc(sp->chunk);
-	if (sp->len + n > sp->chunk) {
+	if (sp->len + sp->rowlen > sp->chunk) {
 		if (!sp->file && (sp->nchunks + 1) * sp->chunk <= sp->mem) {
 			unsigned char **c = realloc(sp->chunks, (sp->nchunks + 1) * sizeof *c);
 			if (!c)
@@ -76,8 +76,13 @@ void bm_spool_put(bm_spool_t *sp, const void *row)
 		}
 		sp->len = 0;
 	}
-	memcpy(sp->cur + sp->len, row, n);
-	sp->len += n;
+	return sp->cur + sp->len;
+}
+
+void bm_spool_put(bm_spool_t *sp, const void *row)
+{
+	memcpy(bm_spool_next(sp), row, sp->rowlen);
+	bm_spool_add(sp);
 }
 
 void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *row), void *arg, bool release)

@@ -26,6 +26,21 @@ typedef struct {
 void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem);
 /* Append ROW (rowlen bytes). */
 void bm_spool_put(bm_spool_t *sp, const void *row);
+/* Where the next row goes, to be written there and appended by
+ * bm_spool_add (or written again, or left): valid until the next call
+ * that appends. */
+unsigned char *bm_spool_new_chunk(bm_spool_t *sp);
+static inline unsigned char *bm_spool_next(bm_spool_t *sp)
+{
+	if (sp->cur && sp->len + sp->rowlen <= sp->chunk)
+		return sp->cur + sp->len;
+	return bm_spool_new_chunk(sp);
+}
+/* Append the row written at bm_spool_next. */
+static inline void bm_spool_add(bm_spool_t *sp)
+{
+	sp->len += sp->rowlen;
+}
 /* FN(ARG, row) for each row, in order: the chunks in memory, the file,
  * the current chunk. RELEASE: free the rows as it goes (the spool is then
  * empty). */
