@@ -1692,7 +1692,10 @@ static void run_pass(ctx_t *x, int pass)
 
 struct part {
 	ctx_t w;
-	bm_csv_t *r;
+	int fd;              /* bytes [off, off + len) of the file open as FD */
+	uint64_t off, len;
+	bm_csv_t *r;         /* their reader, while the part is read (the
+	                      * first's from the start, for the header) */
 	bm_csv_rec_t *first; /* a record to use before reading (--no-header) */
 	jmp_buf jb;
 	bool ok;
@@ -1707,6 +1710,8 @@ static void *part_run(void *arg)
 		return NULL;
 	}
 	w->jb = &p->jb;
+	if (!p->r && !(p->r = bm_csv_open_range(p->fd, w->fname, p->off, p->len, &w->csv)))
+		bm_die("%s", bm_errmsg());
 	if (p->first)
 		row(w, p->first, PASS_WRITE);
 	bm_csv_rec_t *rec;
@@ -1726,6 +1731,10 @@ static void *part_run(void *arg)
 	}
 	progress_add(w, nrec);
 	p->ok = st == 0;
+	/* its buffers go back to the allocator now, for the next part: less
+	 * memory touched for the first time */
+	bm_csv_close(p->r);
+	p->r = NULL;
 	return NULL;
 }
 
@@ -1826,12 +1835,12 @@ static bool fast_parallel(ctx_t *x)
 	}
 	x->parts = bm_xcalloc((size_t)np, sizeof *x->parts);
 	x->nparts = np;
-	for (int k = 0; k < np; k++) {
-		x->parts[k].r = bm_csv_open_range(fd, path, cut[k], cut[k + 1] - cut[k], &x->csv);
-		if (!x->parts[k].r)
-			bm_die("%s", bm_errmsg());
-	}
+	for (int k = 0; k < np; k++)
+		x->parts[k] = (struct part){.fd = fd, .off = cut[k], .len = cut[k + 1] - cut[k]};
 	free(cut);
+	x->parts[0].r = bm_csv_open_range(fd, path, x->parts[0].off, x->parts[0].len, &x->csv);
+	if (!x->parts[0].r)
+		bm_die("%s", bm_errmsg());
 	/* the header */
 	bm_csv_rec_t *rec;
 	int rst = bm_csv_next(x->parts[0].r, &rec);
