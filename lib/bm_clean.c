@@ -1587,13 +1587,13 @@ static void progress_end(ctx_t *x)
  * first record that is not taken. */
 static void fast_quick_records(ctx_t *x, bm_csv_t *r, uint64_t *nrec)
 {
-	bm_csv_quick_t q;
-	if (!x->fin || !bm_csv_quick_begin(r, &q))
-		return;
 	if (x->quick_wait) { /* the last try took none: the records may all be others */
 		x->quick_wait--;
 		return;
 	}
+	bm_csv_quick_t q;
+	if (!x->fin || !bm_csv_quick_begin(r, &q))
+		return;
 	uint64_t taken, any = 0;
 	while ((taken = fast_quick(x, &q, PROGRESS_EVERY - *nrec))) {
 		any += taken;
