@@ -55,7 +55,6 @@ void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem)
 	sp->chunk = sp->rowlen * (SPOOL_CHUNK / sp->rowlen + 1);
 }
 
-/* bm_spool_next when the current chunk is full (or none): the next one. */
 unsigned char *bm_spool_new_chunk(bm_spool_t *sp)
 {
 	if (!sp->cur)

@@ -26,10 +26,11 @@ typedef struct {
 void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem);
 /* Append ROW (rowlen bytes). */
 void bm_spool_put(bm_spool_t *sp, const void *row);
+/* bm_spool_next's way when the current chunk is full (or there is none). */
+unsigned char *bm_spool_new_chunk(bm_spool_t *sp);
 /* Where the next row goes, to be written there and appended by
  * bm_spool_add (or written again, or left): valid until the next call
  * that appends. */
-unsigned char *bm_spool_new_chunk(bm_spool_t *sp);
 static inline unsigned char *bm_spool_next(bm_spool_t *sp)
 {
 	if (sp->cur && sp->len + sp->rowlen <= sp->chunk)

@@ -78,12 +78,12 @@ __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const c
 	return true;
 }
 
-/* The short decimal that S starts with, as bm_parse_short_ssse3 reads it:
- * its length, or 0 when S does not start with one (its first byte that is
- * neither a digit nor the point then is not a delimiter: the caller checks
- * the byte after it). S is followed by at least 16 readable bytes. For a
- * reader of numbers in a CSV record: one look at the bytes finds the
- * number and its end. */
+/* The short decimal at the start of S, as bm_parse_short_ssse3 reads one,
+ * up to the first byte that is neither a digit nor the point: its length
+ * and *V, or 0 when S does not start with one. The caller checks that the
+ * byte after it ends the field (else the field is longer, 1e5 or 1.5x, to
+ * be read another way). S is followed by at least 16 readable bytes: one
+ * look at them finds a number of a CSV record and its end. */
 __attribute__((target("ssse3"))) static inline size_t bm_parse_prefix_ssse3(const char *s, double *v)
 {
 	unsigned neg = *s == '-', sign = neg | (*s == '+');
