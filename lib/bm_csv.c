@@ -452,33 +452,23 @@ static int refill(bm_csv_t *r)
 }
 
 
-/* The bytes that end an unquoted field (delimiter, CR, LF, comment), as
- * scan looks for them: set up once per record, in a local of parse (set
- * up from r at each field, they would be, as the stores to the fields may
- * change r for all the compiler knows). */
-typedef struct {
-#ifdef __SSE2__
-	__m128i d, n, c, k, q; /* and the quote, for find_quote */
-#else
-	const unsigned char *special;
-	char quote;
-#endif
-} scanner_t;
-
-static inline scanner_t scanner(const bm_csv_t *r)
+/* R's scanner (set up once per record, in a local of parse: set up from r
+ * at each field, it would be, as the stores to the fields may change r for
+ * all the compiler knows). */
+static inline bm_csv_scanner_t scanner(const bm_csv_t *r)
 {
 #ifdef __SSE2__
-	return (scanner_t){_mm_set1_epi8(r->o.delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r'),
-	                   _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim),
-	                   _mm_set1_epi8(r->o.quote)};
+	return (bm_csv_scanner_t){_mm_set1_epi8(r->o.delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r'),
+	                          _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim),
+	                          _mm_set1_epi8(r->o.quote)};
 #else
-	return (scanner_t){r->special, r->o.quote};
+	return (bm_csv_scanner_t){r->special, r->o.quote};
 #endif
 }
 
 /* The first quote in [P, END), or NULL (a quoted field is mostly short:
  * no call to memchr). Reads up to 15 bytes past END, in the padding. */
-static inline char *find_quote(const scanner_t *sc, char *p, const char *end)
+static inline char *find_quote(const bm_csv_scanner_t *sc, char *p, const char *end)
 {
 #ifdef __SSE2__
 	for (; p < end; p += 16) {
@@ -492,27 +482,6 @@ static inline char *find_quote(const scanner_t *sc, char *p, const char *end)
 	return NULL;
 #else
 	return memchr(p, sc->quote, (size_t)(end - p));
-#endif
-}
-
-/* The first delimiter, CR, LF or comment byte at or after P (the sentinel
- * stops it). */
-static inline char *scan(const scanner_t *sc, char *p)
-{
-#ifdef __SSE2__
-	for (;;) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sc->d), _mm_cmpeq_epi8(v, sc->n)),
-		                         _mm_or_si128(_mm_cmpeq_epi8(v, sc->c), _mm_cmpeq_epi8(v, sc->k)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask)
-			return p + __builtin_ctz(mask);
-		p += 16;
-	}
-#else
-	while (!sc->special[(unsigned char)*p])
-		p++;
-	return p;
 #endif
 }
 
@@ -553,7 +522,7 @@ static int parse(bm_csv_t *r)
 	size_t nf = r->fbase;
 	char *sc = r->scratch + r->scbase;
 	char *rawend;
-	const scanner_t scn = scanner(r);
+	const bm_csv_scanner_t scn = scanner(r);
 
 	if (p < end && (*p == '\n' || *p == '\r' || (comment >= 0 && *p == (char)comment))) {
 		/* a blank line or a comment line */
@@ -638,7 +607,7 @@ static int parse(bm_csv_t *r)
 			}
 			f->quoted = true;
 		} else {
-			p = scan(&scn, p);
+			p = bm_csv_scan(&scn, p);
 			f->val = s;
 			f->len = (size_t)(p - s);
 			f->quoted = false;
@@ -727,15 +696,7 @@ bool bm_csv_quick_begin(bm_csv_t *r, bm_csv_quick_t *q)
 		return false;
 	*q = (bm_csv_quick_t){.p = r->buf + r->pos, .end = r->buf + r->end, .line = r->line,
 	                      .scratch = r->scratch, .delim = r->o.delim, .quote = r->o.quote,
-	                      .comment = r->o.comment};
-#ifdef __SSE2__
-	q->vd = _mm_set1_epi8(r->o.delim);
-	q->vn = _mm_set1_epi8('\n');
-	q->vr = _mm_set1_epi8('\r');
-	q->vk = _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim);
-#else
-	q->special = r->special;
-#endif
+	                      .comment = r->o.comment, .scan = scanner(r)};
 	return true;
 }
 
@@ -749,10 +710,10 @@ void bm_csv_quick_end(bm_csv_t *r, const bm_csv_quick_t *q)
 static const char *quote_or_lf(const bm_csv_quick_t *q, const char *p)
 {
 #ifdef __SSE2__
-	const __m128i vq = _mm_set1_epi8(q->quote);
 	for (;; p += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, q->vn)));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, q->scan.q), _mm_cmpeq_epi8(v, q->scan.n)));
 		if (m)
 			return p + __builtin_ctz(m);
 	}

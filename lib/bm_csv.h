@@ -85,6 +85,39 @@ const char *bm_csv_name(const bm_csv_t *r);
  * error). */
 int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec);
 
+/* The bytes that end an unquoted field (delimiter, CR, LF, comment), and
+ * the quote, as bm_csv_scan and the reader look for them. */
+typedef struct {
+#ifdef __SSE2__
+	__m128i d, n, c, k, q; /* delimiter, LF, CR, comment (or the delimiter), quote */
+#else
+	const unsigned char *special; /* delimiter, CR, LF, comment */
+	char quote;
+#endif
+} bm_csv_scanner_t;
+
+/* The first delimiter, CR, LF or comment byte at or after P, in a
+ * reader's buffer (its line feed sentinel stops it; reads up to 15 bytes
+ * past it, in the padding). */
+static inline char *bm_csv_scan(const bm_csv_scanner_t *sc, const char *p)
+{
+#ifdef __SSE2__
+	for (;;) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sc->d), _mm_cmpeq_epi8(v, sc->n)),
+		                         _mm_or_si128(_mm_cmpeq_epi8(v, sc->c), _mm_cmpeq_epi8(v, sc->k)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask)
+			return (char *)p + __builtin_ctz(mask);
+		p += 16;
+	}
+#else
+	while (!sc->special[(unsigned char)*p])
+		p++;
+	return (char *)p;
+#endif
+}
+
 /* ---- quick records ----
  *
  * For a caller that can take the common records faster than bm_csv_next
@@ -118,11 +151,7 @@ typedef struct {
 	char *scratch, *sc; /* unescaped values of its quoted fields, from scratch */
 	char delim, quote;
 	int comment;
-#ifdef __SSE2__
-	__m128i vd, vn, vr, vk; /* delimiter, LF, CR, comment (or the delimiter) */
-#else
-	const unsigned char *special; /* delimiter, CR, LF, comment */
-#endif
+	bm_csv_scanner_t scan;
 } bm_csv_quick_t;
 
 /* Start reading quick records at the reader's next record: false for a
@@ -169,25 +198,10 @@ int bm_csv_quick_quoted(bm_csv_quick_t *q, const char **val, size_t *len);
  * record is not a quick one. */
 static inline int bm_csv_quick_field(bm_csv_quick_t *q, const char **val, size_t *len)
 {
-	const char *s = q->cur, *e = s;
+	const char *s = q->cur;
 	if (*s == q->quote)
 		return bm_csv_quick_quoted(q, val, len);
-#ifdef __SSE2__
-	for (;;) { /* the sentinel stops it */
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)e);
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q->vd), _mm_cmpeq_epi8(v, q->vn)),
-		                         _mm_or_si128(_mm_cmpeq_epi8(v, q->vr), _mm_cmpeq_epi8(v, q->vk)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask) {
-			e += __builtin_ctz(mask);
-			break;
-		}
-		e += 16;
-	}
-#else
-	while (!q->special[(unsigned char)*e])
-		e++;
-#endif
+	const char *e = bm_csv_scan(&q->scan, s);
 	*val = s;
 	*len = (size_t)(e - s);
 	return bm_csv_quick_after(q, e);

@@ -78,12 +78,6 @@ unsigned char *bm_spool_new_chunk(bm_spool_t *sp)
 	return sp->cur + sp->len;
 }
 
-void bm_spool_put(bm_spool_t *sp, const void *row)
-{
-	memcpy(bm_spool_next(sp), row, sp->rowlen);
-	bm_spool_add(sp);
-}
-
 void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *row), void *arg, bool release)
 {
 	size_t n = sp->rowlen;

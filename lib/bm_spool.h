@@ -24,8 +24,6 @@ typedef struct {
 
 /* An empty spool of ROWLEN-byte rows keeping up to MEM bytes in memory. */
 void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem);
-/* Append ROW (rowlen bytes). */
-void bm_spool_put(bm_spool_t *sp, const void *row);
 /* bm_spool_next's way when the current chunk is full (or there is none). */
 unsigned char *bm_spool_new_chunk(bm_spool_t *sp);
 /* Where the next row goes, to be written there and appended by

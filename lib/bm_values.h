@@ -53,6 +53,17 @@ __attribute__((target("ssse3"))) static inline bool bm_short_value_ssse3(__m128i
 	return true;
 }
 
+/* The 16 bytes at P less '0' (*T), and which of them are digits (*DIG)
+ * and points (*DOT), a bit each. */
+__attribute__((target("ssse3"))) static inline void bm_short_bytes_ssse3(const char *p, __m128i *t, unsigned *dig,
+                                                                         unsigned *dot)
+{
+	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
+	*t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
+	*dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(*t, _mm_set1_epi8(9)), *t));
+	*dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
+}
+
 /* bm_clean_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
  * bytes after the sign and below 2^53, followed by at least 16 readable
  * bytes; false for any other S. Every byte is checked at once. Only when
@@ -66,11 +77,11 @@ __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const c
 	size_t n = len - sign;
 	if (n - 1 >= 16)
 		return false;
-	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-	unsigned in = (1u << n) - 1;
-	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)) & in;
-	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.'))) & in;
+	__m128i t;
+	unsigned dig, dot, in = (1u << n) - 1;
+	bm_short_bytes_ssse3(p, &t, &dig, &dot);
+	dig &= in;
+	dot &= in;
 	if ((dig | dot) != in || (dot & (dot - 1)) || !dig || !bm_short_value_ssse3(t, (unsigned)n, dot, neg, v))
 		return false;
 	if (integral)
@@ -87,10 +98,9 @@ __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const c
 __attribute__((target("ssse3"))) static inline size_t bm_parse_prefix_ssse3(const char *s, double *v)
 {
 	unsigned neg = *s == '-', sign = neg | (*s == '+');
-	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + sign));
-	__m128i t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
-	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t));
-	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
+	__m128i t;
+	unsigned dig, dot;
+	bm_short_bytes_ssse3(s + sign, &t, &dig, &dot);
 	unsigned n = (unsigned)__builtin_ctz(~(dig | dot)); /* bit 16 up: not set */
 	unsigned in = (1u << n) - 1;
 	dig &= in;
