@@ -1,5 +1,5 @@
 """Writes the small data files of the bm-train / bm-predict tests into
-tests/data (run once; the files are committed):
+tests/data/train and tests/data/predict (run once; the files are committed):
   train_blobs.bmt         3 classes, x f32 [240, 4] in two x/y frame pairs, a classes frame
   train_blobs_x.npy, train_blobs_y.npy   the same rows as .npy
   train_blobs_val.bmt     60 more rows of the same classes
@@ -26,7 +26,7 @@ def blobs(n):
 
 
 def p(name):
-    return os.path.join(out, name)
+    return os.path.join(out, 'train', name)
 
 
 classes = np.frombuffer(b'setosa\nversicolor\nvirginica', 'u1')

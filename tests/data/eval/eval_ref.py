@@ -6,7 +6,7 @@ Takes bm-eval's input options (FILE, --truth/--pred, --csv/--truth-col/
 `bm-eval --format tsv`; with --report, sklearn's classification_report
 (digits=6) instead. `--batch FILE` runs many at once (see batch()).
 tests/eval.test runs it live when python3-sklearn is
-installed and keeps its output as the golden files tests/data/eval_*.ref.
+installed and keeps its output as the golden files tests/data/eval/eval_*.ref.
 
 How the input maps to sklearn's arguments (the choices bm-eval(1) states):
 text labels are integers when every one of them is, else strings; class

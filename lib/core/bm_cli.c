@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bm_cpu.h"
+#include "bm_err.h"
 #include "bm_io.h"
 
 const char *bm_prog = "bm";
@@ -33,6 +35,12 @@ void bm_cli_init(const char *prog)
 	signal(SIGINT, on_fatal_signal);
 	signal(SIGTERM, on_fatal_signal);
 	signal(SIGHUP, on_fatal_signal);
+	/* A bad BM_CPU is the environment's mistake, not the command line's:
+	 * one line, exit 2, no --help hint. */
+	if (bm_cpu_init() < 0) {
+		fprintf(stderr, "%s: %s\n", bm_prog, bm_errmsg());
+		exit(BM_EXIT_USAGE);
+	}
 }
 
 void bm_vwarn(const char *fmt, va_list ap)

@@ -15,21 +15,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static _Thread_local char errbuf[512];
-
-const char *bm_errmsg(void)
-{
-	return errbuf;
-}
-
-void bm_seterr(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- input ---- */
 
 #define IN_BUFSIZE (256u << 10) /* holds a 64 KiB peek at any position */

@@ -19,9 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The last error of this thread, one line, without the program name. */
-const char *bm_errmsg(void);
-void bm_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "bm_err.h"
+
 
 /* ---- input ---- */
 

@@ -1,0 +1,68 @@
+/* bm_cpu.c: the processor's level and the BM_CPU override (see bm_cpu.h). */
+#include "config.h"
+
+#include "bm_cpu.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bm_err.h"
+
+static const char *const names[] = {"generic", "sse2", "avx2", "avx512"};
+
+/* -1 until settled. */
+static _Atomic int level = -1;
+
+const char *bm_cpu_name(bm_cpu_level_t l)
+{
+	return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "?";
+}
+
+bm_cpu_level_t bm_cpu_detected(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("x86-64-v4"))
+		return BM_CPU_AVX512;
+	if (__builtin_cpu_supports("x86-64-v3"))
+		return BM_CPU_AVX2;
+	return BM_CPU_SSE2;
+#else
+	return BM_CPU_GENERIC;
+#endif
+}
+
+int bm_cpu_init(void)
+{
+	bm_cpu_level_t have = bm_cpu_detected(), want = have;
+	int rc = 0;
+	const char *env = getenv("BM_CPU");
+	if (env && *env) {
+		int k = -1;
+		for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+			if (strcmp(env, names[i]) == 0)
+				k = i;
+		if (k < 0) {
+			bm_seterr("BM_CPU=%s: unknown level (generic, sse2, avx2, avx512)", env);
+			rc = -1;
+		} else if ((bm_cpu_level_t)k > have) {
+			bm_seterr("BM_CPU=%s: this processor has only %s", env, names[have]);
+			rc = -1;
+		} else {
+			want = (bm_cpu_level_t)k;
+		}
+	}
+	atomic_store(&level, (int)want);
+	return rc;
+}
+
+bm_cpu_level_t bm_cpu(void)
+{
+	int l = atomic_load_explicit(&level, memory_order_relaxed);
+	if (l < 0) {
+		bm_cpu_init();
+		l = atomic_load(&level);
+	}
+	return (bm_cpu_level_t)l;
+}
