@@ -374,21 +374,21 @@ START_TEST(test_numbers)
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		double v;
 		bool integral;
-		ck_assert_msg(bm_clean_parse_num(ok[i].s, strlen(ok[i].s), &v, &integral), "%s", ok[i].s);
+		ck_assert_msg(bm_values_parse_num(ok[i].s, strlen(ok[i].s), &v, &integral), "%s", ok[i].s);
 		ck_assert_msg(v == ok[i].v, "%s -> %.17g", ok[i].s, v);
 		ck_assert_int_eq(integral, ok[i].integral);
 	}
 	double v;
-	ck_assert(bm_clean_parse_num("-Infinity", 9, &v, NULL) && isinf(v) && v < 0);
-	ck_assert(bm_clean_parse_num("inf", 3, &v, NULL) && isinf(v));
+	ck_assert(bm_values_parse_num("-Infinity", 9, &v, NULL) && isinf(v) && v < 0);
+	ck_assert(bm_values_parse_num("inf", 3, &v, NULL) && isinf(v));
 	static const char *const bad[] = {"", " ", "abc", "1x", "1e", "--1", "0x10", ".", "1,5", "e5", "nan", "1 2",
 	                                  "-", "+.", "1..2", "1.2.3", "12345678.9x", "-.", "1-2"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char padded[64];
 		memset(padded, '1', sizeof padded);
 		memcpy(padded, bad[i], strlen(bad[i]));
-		ck_assert_msg(!bm_clean_parse_num(bad[i], strlen(bad[i]), &v, NULL), "'%s'", bad[i]);
-		ck_assert_msg(!bm_clean_parse_num_padded(padded, strlen(bad[i]), &v, NULL), "padded '%s'", bad[i]);
+		ck_assert_msg(!bm_values_parse_num(bad[i], strlen(bad[i]), &v, NULL), "'%s'", bad[i]);
+		ck_assert_msg(!bm_values_parse_num_padded(padded, strlen(bad[i]), &v, NULL), "padded '%s'", bad[i]);
 	}
 	/* the padded variant's own shapes: signs, a point at either end, 8 digits a side, -0 */
 	static const struct {
@@ -402,14 +402,14 @@ START_TEST(test_numbers)
 		bool integral;
 		memset(padded, '9', sizeof padded);
 		memcpy(padded, pad_ok[i].s, strlen(pad_ok[i].s));
-		ck_assert_msg(bm_clean_parse_num_padded(padded, strlen(pad_ok[i].s), &v, &integral), "%s", pad_ok[i].s);
+		ck_assert_msg(bm_values_parse_num_padded(padded, strlen(pad_ok[i].s), &v, &integral), "%s", pad_ok[i].s);
 		ck_assert_msg(v == pad_ok[i].v && signbit(v) == signbit(pad_ok[i].v), "%s -> %.17g", pad_ok[i].s, v);
 		ck_assert_int_eq(integral, pad_ok[i].integral);
 	}
 }
 END_TEST
 
-/* Random decimal numbers in many shapes: bm_clean_parse_num (with its fast
+/* Random decimal numbers in many shapes: bm_values_parse_num (with its fast
  * path for short decimals) gives the same bits as strtod. */
 START_TEST(test_numbers_random)
 {
@@ -445,7 +445,7 @@ START_TEST(test_numbers_random)
 		}
 		b[n] = '\0';
 		double v, want = strtod(b, NULL);
-		CHECK_MSG(bm_clean_parse_num(b, (size_t)n, &v, NULL), "'%s'", b);
+		CHECK_MSG(bm_values_parse_num(b, (size_t)n, &v, NULL), "'%s'", b);
 		CHECK_MSG(memcmp(&v, &want, sizeof v) == 0, "'%s' -> %.17g, strtod %.17g", b, v, want);
 #ifdef __x86_64__
 		/* the number a CSV field starts with: all of a short decimal, or
@@ -461,7 +461,7 @@ START_TEST(test_numbers_random)
 #endif
 		/* the padded variant, with digits and points after the value */
 		memset(b + n, i % 2 ? '7' : '.', 32);
-		CHECK_MSG(bm_clean_parse_num_padded(b, (size_t)n, &v, NULL), "padded '%.*s'", n, b);
+		CHECK_MSG(bm_values_parse_num_padded(b, (size_t)n, &v, NULL), "padded '%.*s'", n, b);
 		CHECK_MSG(memcmp(&v, &want, sizeof v) == 0, "padded '%.*s' -> %.17g, strtod %.17g", n, b, v, want);
 	}
 }

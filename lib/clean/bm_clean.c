@@ -354,7 +354,7 @@ static void load_cells(ctx_t *x, const bm_csv_rec_t *rec)
 			continue;
 		if (x->skip_num && c->type == T_NUMERIC)
 			continue; /* pass 1 needs no numbers; a bad one fails in pass 2 */
-		bool ok = bm_clean_parse_num(cl->v, cl->len, &cl->num, NULL);
+		bool ok = bm_values_parse_num(cl->v, cl->len, &cl->num, NULL);
 		if (c->type == T_UNDECIDED)
 			c->type = ok ? T_NUMERIC : T_ONEHOT;
 		else if (!ok) {
@@ -458,7 +458,7 @@ static void gather(ctx_t *x)
 			else if (c->fill == FILL_CONST && c->fillv) {
 				/* as the one-pass path adds it: in row order */
 				double v;
-				if (stats && numeric && bm_clean_parse_num(c->fillv, c->filllen, &v, NULL))
+				if (stats && numeric && bm_values_parse_num(c->fillv, c->filllen, &v, NULL))
 					scale_add(c, v, 1);
 				if (cats)
 					cat_add(c, c->fillv, c->filllen, 1, !x->stats_loaded);
@@ -469,7 +469,7 @@ static void gather(ctx_t *x)
 		/* statistics for mean/median/mode fills */
 		if (c->fill >= FILL_MEAN && !x->stats_loaded) {
 			double v;
-			bool ok = cl->num_ok ? (v = cl->num, true) : bm_clean_parse_num(cl->v, cl->len, &v, NULL);
+			bool ok = cl->num_ok ? (v = cl->num, true) : bm_values_parse_num(cl->v, cl->len, &v, NULL);
 			if (ok) {
 				c->cnt++;
 				double t = c->sum + v;
@@ -488,7 +488,7 @@ static void gather(ctx_t *x)
 				cat_count(&c->mode, cl->v, cl->len);
 		}
 		double v = cl->num;
-		if (numeric && (stats || o->ffill) && !cl->num_ok && !bm_clean_parse_num(cl->v, cl->len, &v, NULL)) {
+		if (numeric && (stats || o->ffill) && !cl->num_ok && !bm_values_parse_num(cl->v, cl->len, &v, NULL)) {
 			if (!o->coerce)
 				not_a_number(x, c, cl->v, cl->len);
 			v = NAN;
@@ -556,8 +556,8 @@ static int cmp_ent(const void *pa, const void *pb)
 	const bm_strmap_ent_t *a = pa, *b = pb;
 	if (sort_numeric) {
 		double x, y;
-		bm_clean_parse_num(a->key, a->len, &x, NULL);
-		bm_clean_parse_num(b->key, b->len, &y, NULL);
+		bm_values_parse_num(a->key, a->len, &x, NULL);
+		bm_values_parse_num(b->key, b->len, &y, NULL);
 		if (x != y)
 			return (x > y) - (x < y);
 	}
@@ -573,7 +573,7 @@ static void sort_ids(bm_strmap_t *m, bool *numeric)
 	bool num = m->n > 0;
 	for (size_t i = 0; i < m->n && num; i++) {
 		double v;
-		num = bm_clean_parse_num(m->e[i].key, m->e[i].len, &v, NULL) && !isnan(v);
+		num = bm_values_parse_num(m->e[i].key, m->e[i].len, &v, NULL) && !isnan(v);
 	}
 	bm_strmap_ent_t *s = bm_xmalloc(m->n * sizeof *s);
 	memcpy(s, m->e, m->n * sizeof *s);
@@ -627,12 +627,12 @@ static char *mode_of(bm_strmap_t *m, bool numeric)
 	uint64_t bestc = 0;
 	for (size_t i = 0; i < m->n;) {
 		double v;
-		bm_clean_parse_num(s[i].key, s[i].len, &v, NULL);
+		bm_values_parse_num(s[i].key, s[i].len, &v, NULL);
 		uint64_t cnt = 0;
 		size_t k = i;
 		for (; k < m->n; k++) {
 			double w;
-			bm_clean_parse_num(s[k].key, s[k].len, &w, NULL);
+			bm_values_parse_num(s[k].key, s[k].len, &w, NULL);
 			if (w != v)
 				break;
 			cnt += s[k].count;
@@ -678,7 +678,7 @@ static void finish_pass1(ctx_t *x)
 		}
 		if (c->unresolved && c->fillv) {
 			double v;
-			if (col_numeric(x, j) && !x->stats_loaded && bm_clean_parse_num(c->fillv, c->filllen, &v, NULL))
+			if (col_numeric(x, j) && !x->stats_loaded && bm_values_parse_num(c->fillv, c->filllen, &v, NULL))
 				scale_add(c, v, (double)c->unresolved);
 			if (col_cats(x, j))
 				cat_add(c, c->fillv, c->filllen, c->unresolved, !x->stats_loaded);
@@ -826,7 +826,7 @@ static bool duplicate(ctx_t *x)
 		uint64_t w1, w2;
 		if (cl->na)
 			w1 = w2 = 0x5bd1e995;
-		else if (cl->num_ok || bm_clean_parse_num(cl->v, cl->len, &v, NULL)) {
+		else if (cl->num_ok || bm_values_parse_num(cl->v, cl->len, &v, NULL)) {
 			if (cl->num_ok)
 				v = cl->num;
 			if (v == 0)
@@ -950,7 +950,7 @@ static double cell_num(ctx_t *x, const col_t *c, cell_t *cl)
 	if (cl->num_ok)
 		return cl->num;
 	double v;
-	if (!bm_clean_parse_num(cl->v, cl->len, &v, NULL)) {
+	if (!bm_values_parse_num(cl->v, cl->len, &v, NULL)) {
 		if (!x->o->coerce)
 			not_a_number(x, c, cl->v, cl->len);
 		return NAN;
@@ -1041,7 +1041,7 @@ static void report_cells(ctx_t *x)
 			continue;
 		double v;
 		bool integral;
-		if (!bm_clean_parse_num(cl->v, cl->len, &v, &integral))
+		if (!bm_values_parse_num(cl->v, cl->len, &v, &integral))
 			c->rtype = R_STRING;
 		else if (!integral)
 			c->rtype = R_FLOAT;
@@ -1306,7 +1306,7 @@ static inline bool fast_value(const ctx_t *x, const fast_col_t *fc, size_t j, co
 {
 	if (fc->numeric) {
 		double d;
-		if (bm_clean_parse_num_padded(v, len, &d, NULL)) {
+		if (bm_values_parse_num_padded(v, len, &d, NULL)) {
 			put_slot(srow, sw, j, d, 0, 1);
 			return true;
 		}
@@ -1446,7 +1446,7 @@ static bool fast_rows_ok(ctx_t *x)
 			return false;
 	for (size_t i = 0; i < x->na.n; i++) {
 		double v;
-		if (bm_clean_parse_num(x->na.s[i], x->na.len[i], &v, NULL))
+		if (bm_values_parse_num(x->na.s[i], x->na.len[i], &v, NULL))
 			return false;
 	}
 	if (!x->fcol) {

@@ -130,7 +130,7 @@ void bm_clean_load_stats(ctx_t *x)
 			if (strcmp(f[0], "numeric") == 0) {
 				double v[4];
 				for (int i = 0; i < 4; i++)
-					if (!bm_clean_parse_num(f[2 + i], strlen(f[2 + i]), &v[i], NULL))
+					if (!bm_values_parse_num(f[2 + i], strlen(f[2 + i]), &v[i], NULL))
 						bm_die("%s:%llu: '%s' is not a number", path, line, f[2 + i]);
 				c->mean = v[0];
 				c->std = v[1];

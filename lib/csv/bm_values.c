@@ -39,7 +39,7 @@ static __attribute__((noinline)) double parse_slow(const char *s, size_t n)
 	return v;
 }
 
-bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral)
+bool bm_values_parse_num(const char *s, size_t len, double *v, bool *integral)
 {
 	const char *p = s, *e = s + len;
 	if (len == 0)

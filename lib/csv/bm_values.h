@@ -15,7 +15,7 @@
  * strtod's, bit for bit (short decimals take an exact fast path: at most
  * 19 digits below 2^53 and a power of ten up to 1e22, one correctly
  * rounded operation). */
-bool bm_clean_parse_num(const char *s, size_t len, double *v, bool *integral);
+bool bm_values_parse_num(const char *s, size_t len, double *v, bool *integral);
 extern bool bm_have_ssse3; /* the processor has SSSE3 */
 extern const double bm_pow10[23]; /* 1e0 to 1e22, all exact */
 
@@ -64,7 +64,7 @@ __attribute__((target("ssse3"))) static inline void bm_short_bytes_ssse3(const c
 	*dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8('.')));
 }
 
-/* bm_clean_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
+/* bm_values_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
  * bytes after the sign and below 2^53, followed by at least 16 readable
  * bytes; false for any other S. Every byte is checked at once. Only when
  * bm_have_ssse3; inline, so that a caller compiled for SSSE3 too
@@ -111,15 +111,15 @@ __attribute__((target("ssse3"))) static inline size_t bm_parse_prefix_ssse3(cons
 }
 #endif
 
-/* bm_clean_parse_num for S followed by at least 16 readable bytes (a bm_csv
+/* bm_values_parse_num for S followed by at least 16 readable bytes (a bm_csv
  * field: BM_CSV_PAD): the usual short decimals go faster. */
-static inline bool bm_clean_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
+static inline bool bm_values_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
 {
 #ifdef __x86_64__
 	if (bm_have_ssse3 && bm_parse_short_ssse3(s, len, v, integral))
 		return true;
 #endif
-	return bm_clean_parse_num(s, len, v, integral);
+	return bm_values_parse_num(s, len, v, integral);
 }
 
 /* The shortest text that reads back as V (%.17g at most), integers without
