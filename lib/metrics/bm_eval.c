@@ -4,17 +4,20 @@
 
 #include "bm_eval.h"
 
-#include <errno.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bm_csv.h"
 #include "bm_labels.h"
+#include "bm_names.h"
 #include "bm_stream.h"
+#include "bm_values.h"
 
 #define CHUNK 65536 /* rows per batch handed to the accumulators */
 
@@ -83,9 +86,7 @@ typedef struct {
 	const char *file;
 	char *raw;        /* the classes frame as read, to compare a repeated one */
 	size_t rawlen;
-	char *namebytes;  /* the same, NUL-separated */
-	char **names;
-	size_t nnames;
+	bm_names_t nm;    /* its names (none before it) */
 	bool data_seen;
 	int predkind;     /* 0, 'p' or 'd' (pred) */
 	uint64_t pairs;
@@ -128,12 +129,12 @@ static double num_at(const bm_tensor_t *t, size_t i)
 	}
 }
 
-/* Split the classes frame into names. */
+/* The classes frame T (frame FI): names for the class ids, read by
+ * bm_names; a repeated frame must be the same bytes. */
 static int set_names(st_t *st, const bm_tensor_t *t, uint64_t fi)
 {
 	size_t len = (size_t)bm_tensor_bytes(t);
-	if (t->dtype != BM_U8 || t->ndim != 1)
-	{
+	if (t->dtype != BM_U8 || t->ndim != 1) {
 		char shape[64];
 		bm_tensor_shape_str(t, shape, sizeof shape);
 		return ferr(st, fi, "classes", "expected u8 [bytes] of names, found %s %s",
@@ -146,37 +147,13 @@ static int set_names(st_t *st, const bm_tensor_t *t, uint64_t fi)
 	}
 	if (st->data_seen)
 		return ferr(st, fi, "classes", "comes after data frames (metadata frames come first)");
-	const char *s = t->data;
-	if (len > 0 && s[len - 1] == '\n')
-		len--;
-	if (len == 0)
-		return ferr(st, fi, "classes", "no class names");
-	if (memchr(s, '\0', len))
-		return ferr(st, fi, "classes", "a class name holds a NUL byte");
-	st->raw = malloc(st->rawlen = (size_t)bm_tensor_bytes(t));
-	if (st->raw)
-		memcpy(st->raw, t->data, st->rawlen);
-	st->namebytes = malloc(len + 1);
-	size_t n = 1;
-	for (size_t i = 0; i < len; i++)
-		n += s[i] == '\n';
-	st->names = malloc(n * sizeof *st->names);
-	if (!st->raw || !st->namebytes || !st->names) {
+	if (bm_names_parse(&st->nm, t->data, len, "class") < 0)
+		return ferr(st, fi, "classes", "%s", bm_errmsg());
+	if (!(st->raw = malloc(len))) {
 		bm_seterr("out of memory");
 		return -1;
 	}
-	memcpy(st->namebytes, s, len);
-	st->namebytes[len] = '\0';
-	st->nnames = 0;
-	char *p = st->namebytes;
-	for (;;) {
-		st->names[st->nnames++] = p;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		p = nl + 1;
-	}
+	memcpy(st->raw, t->data, st->rawlen = len);
 	return 0;
 }
 
@@ -197,7 +174,7 @@ static int frame_rows(const st_t *st, const bm_tensor_t *t, uint64_t fi, uint64_
 static int class_ids(const st_t *st, const bm_tensor_t *t, uint64_t fi, int32_t *buf, size_t n,
 		     const int32_t **ids)
 {
-	int64_t limit = st->names ? (int64_t)st->nnames
+	int64_t limit = st->nm.n ? (int64_t)st->nm.n
 		: st->predkind == 'p' ? (st->a.k < 2 ? 2 : (int64_t)st->a.k)
 		: (int64_t)BM_CLASS_ID_MAX + 1;
 	*ids = buf;
@@ -219,8 +196,8 @@ static int class_ids(const st_t *st, const bm_tensor_t *t, uint64_t fi, int32_t 
 			return ferr(st, fi, t->name, "row %zu: class id %" PRId64 " is negative", i, v);
 		if (v >= limit) {
 			char what[80];
-			if (st->names)
-				snprintf(what, sizeof what, "%zu classes in the classes frame", st->nnames);
+			if (st->nm.n)
+				snprintf(what, sizeof what, "%zu classes in the classes frame", st->nm.n);
 			else if (st->predkind == 'p' && st->a.k < 2)
 				snprintf(what, sizeof what, "p frames of one column are binary: 0 or 1");
 			else if (st->predkind == 'p')
@@ -299,9 +276,9 @@ static int pair(st_t *st, const bm_tensor_t *y, uint64_t yi, const bm_tensor_t *
 		if (!is_float_dtype(p->dtype))
 			return ferr(st, pi, "p", "probabilities must be f32 or f64, found %s", bm_dtype_name(p->dtype));
 		if (!a->pr) {
-			if (st->names && (kp == 1 ? st->nnames != 2 : kp != st->nnames))
+			if (st->nm.n && (kp == 1 ? st->nm.n != 2 : kp != st->nm.n))
 				return ferr(st, pi, "p", "%zu columns, but the classes frame names %zu classes",
-					    kp, st->nnames);
+					    kp, st->nm.n);
 			a->k = kp;
 			if (!(a->pr = bm_proba_new(kp, a->o->topk, a->o->keep_scores)))
 				return -1;
@@ -406,7 +383,7 @@ static int run_stream(const bm_eval_opts_t *o, bm_eval_t *ev)
 		if (bm_eval_regression(ev, st.a.rg) < 0)
 			goto fail_prefix;
 	} else {
-		bm_classnames_t cn = {(const char *const *)st.names, st.nnames};
+		bm_classnames_t cn = {(const char *const *)st.nm.names, st.nm.n};
 		if (bm_eval_classification(ev, &st.a.cm, NULL, 0, NULL, &cn, st.a.pr) < 0)
 			goto fail_prefix;
 	}
@@ -422,8 +399,7 @@ out:
 	bm_tensor_free(&t[0]);
 	bm_tensor_free(&t[1]);
 	acc_free(&st.a);
-	free(st.names);
-	free(st.namebytes);
+	bm_names_free(&st.nm);
 	free(st.raw);
 	return rc;
 }
@@ -449,29 +425,42 @@ static int flush_text(tx_t *x)
 	return rc;
 }
 
+/* Whether S[0..len) is a NaN as strtod spells one ("nan", "-NaN",
+ * "nan(123)"), blanks around it: not finite rather than not a number. */
+static bool is_nan_text(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	if (len && (*s == '+' || *s == '-'))
+		s++, len--;
+	if (len < 3 || strncasecmp(s, "nan", 3) != 0)
+		return false;
+	if (len == 3)
+		return true;
+	if (s[3] != '(' || s[len - 1] != ')')
+		return false;
+	for (size_t i = 4; i < len - 1; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* The number S[0..len) of FILE:LINE, by bm_values_parse_num (blanks around
+ * it allowed), into *V: 0, or -1 with bm_errmsg() "not a number" or "not a
+ * finite number" (inf, nan, or too large for a double). */
 static int parse_value(const char *s, size_t len, const char *file, uint64_t line, double *v)
 {
-	char buf[128];
-	if (len >= sizeof buf) {
-		bm_seterr("%s:%" PRIu64 ": not a number: '%.40s...'", file, line, s);
-		return -1;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	char *end;
-	errno = 0;
-	*v = strtod(buf, &end);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (end == buf || *end || len == 0) {
-		bm_seterr("%s:%" PRIu64 ": not a number: '%s'", file, line, buf);
-		return -1;
-	}
-	if (!isfinite(*v)) {
-		bm_seterr("%s:%" PRIu64 ": not a finite number: '%s'", file, line, buf);
-		return -1;
-	}
-	return 0;
+	bool num = bm_values_parse_num(s, len, v, NULL);
+	if (num && isfinite(*v))
+		return 0;
+	const char *what = num || is_nan_text(s, len) ? "not a finite number" : "not a number";
+	if (len >= 128)
+		bm_seterr("%s:%" PRIu64 ": %s: '%.40s...'", file, line, what, s);
+	else
+		bm_seterr("%s:%" PRIu64 ": %s: '%.*s'", file, line, what, (int)len, s);
+	return -1;
 }
 
 /* One row of text input: the truth TS (file TF, line TL) and prediction PS. */
