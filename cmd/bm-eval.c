@@ -2,17 +2,15 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bm_cli.h"
 #include "bm_eval.h"
+#include "bm_gate.h"
 #include "bm_io.h"
 #include "bm_metrics.h"
-
-enum { EXIT_GATE = 3 }; /* a --fail-under/--fail-over gate failed */
+#include "bm_report.h"
 
 static void usage(void)
 {
@@ -54,47 +52,6 @@ static void usage(void)
 	       "3 a --fail-under or --fail-over gate failed. See bm-eval(1).\n");
 }
 
-typedef struct {
-	int metric;
-	double value;
-	bool over; /* --fail-over */
-} gate_t;
-
-static gate_t parse_gate(const char *arg, const char *opt, bool over)
-{
-	const char *eq = strchr(arg, '=');
-	if (!eq)
-		bm_usage_error("%s: expected NAME=VALUE, got '%s'", opt, arg);
-	char name[64];
-	size_t len = (size_t)(eq - arg);
-	if (len >= sizeof name)
-		len = sizeof name - 1;
-	memcpy(name, arg, len);
-	name[len] = '\0';
-	int m = bm_metric_parse(name);
-	if (m < 0)
-		bm_usage_error("%s: unknown metric '%s'", opt, name);
-	return (gate_t){m, bm_opt_double(eq + 1, opt, -INFINITY, INFINITY), over};
-}
-
-/* "a, b, c" of the labels where FLAG[i] is set, at most 10 named. */
-static void name_list(char *buf, size_t size, const bm_eval_t *ev, const uint64_t *count)
-{
-	size_t used = 0, shown = 0, total = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < ev->nlabels; i++) {
-		if (count[i] != 0)
-			continue;
-		total++;
-		if (shown < 10 && used < size) {
-			used += (size_t)snprintf(buf + used, size - used, "%s%s", shown ? ", " : "", ev->names[i]);
-			shown++;
-		}
-	}
-	if (total > shown && used < size)
-		snprintf(buf + used, size - used, ", ... (%zu in all)", total);
-}
-
 int main(int argc, char **argv)
 {
 	bm_cli_init(argv[0]);
@@ -126,8 +83,7 @@ int main(int argc, char **argv)
 	bm_eval_opts_t o = {.topk = 2};
 	const char *format = "report", *output = NULL;
 	int metric = -1, digits = 6, quiet = 0, no_roc = 0, format_set = 0;
-	gate_t gates[64];
-	int ngates = 0;
+	bm_gate_list_t gates = {.n = 0};
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":rf:m:k:o:qhV", longopts, NULL)) != -1) {
@@ -154,10 +110,8 @@ int main(int argc, char **argv)
 		case OPT_NO_ROC: no_roc = 1; break;
 		case OPT_FAIL_UNDER:
 		case OPT_FAIL_OVER:
-			if (ngates == (int)(sizeof gates / sizeof gates[0]))
-				bm_usage_error("too many --fail-under/--fail-over gates");
-			gates[ngates++] = parse_gate(optarg, c == OPT_FAIL_OVER ? "--fail-over" : "--fail-under",
-						     c == OPT_FAIL_OVER);
+			if (bm_gate_add(&gates, optarg, c == OPT_FAIL_OVER) < 0)
+				bm_usage_error("%s", bm_errmsg());
 			break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
@@ -193,90 +147,36 @@ int main(int argc, char **argv)
 	bool all = metric < 0;
 	if (metric >= 0)
 		wants[metric] = true;
-	for (int i = 0; i < ngates; i++)
-		wants[gates[i].metric] = true;
+	bm_gate_want(&gates, wants);
 	o.keep_scores = (all && !no_roc) || wants[BM_M_ROC_AUC] || wants[BM_M_ROC_AUC_OVR];
 
 	bm_eval_t ev;
 	if (bm_eval_run(&o, &ev) < 0)
 		bm_die("%s", bm_errmsg());
 
-	/* the metrics asked for must exist for this input */
-	for (int m = 0; m < BM_M_COUNT; m++) {
-		if (!wants[m] || ev.state[m] != BM_ABSENT)
-			continue;
-		int needs = bm_metric_needs(m);
-		if (needs == BM_NEEDS_REGRESSION)
-			bm_die("%s is a regression metric, and the input is classification", bm_metric_name(m));
-		if (ev.regression)
-			bm_die("%s is a classification metric, and the input is regression", bm_metric_name(m));
-		if (m == BM_M_ROC_AUC && ev.state[BM_M_ROC_AUC_OVR] != BM_ABSENT)
-			bm_die("roc_auc is for binary problems; this one has %zu classes: use roc_auc_ovr",
-			       ev.topk_classes);
-		if (m == BM_M_ROC_AUC_OVR && ev.state[BM_M_ROC_AUC] != BM_ABSENT)
-			bm_die("roc_auc_ovr is for 3 classes or more; this problem is binary: use roc_auc");
-		bm_die("%s needs probabilities (p frames), and the input has class ids only", bm_metric_name(m));
-	}
+	if (bm_gate_require(&ev, wants) < 0)
+		bm_die("%s", bm_errmsg());
 	if (metric >= 0 && ev.state[metric] == BM_UNDEFINED)
 		bm_die("%s is not defined: %s", bm_metric_name(metric), ev.why[metric]);
-
-	/* sklearn's warnings, for the metrics printed */
-	if (!quiet && !ev.regression) {
-		bool prf = all;
-		for (int m = BM_M_PRECISION_MACRO; m <= BM_M_F1_WEIGHTED; m++)
-			if (m < BM_M_PRECISION_MICRO || m > BM_M_F1_MICRO)
-				prf |= wants[m];
-		char list[1024];
-		bool p_used = all || wants[BM_M_PRECISION_MACRO] || wants[BM_M_PRECISION_WEIGHTED] ||
-			      wants[BM_M_F1_MACRO] || wants[BM_M_F1_WEIGHTED];
-		bool r_used = all || wants[BM_M_RECALL_MACRO] || wants[BM_M_RECALL_WEIGHTED] ||
-			      wants[BM_M_F1_MACRO] || wants[BM_M_F1_WEIGHTED];
-		if (prf && p_used && ev.n_no_pred) {
-			name_list(list, sizeof list, &ev, ev.npred);
-			bm_warn("warning: precision and F-score are ill-defined and set to 0.0 for labels never predicted: %s", list);
-		}
-		if (prf && r_used && ev.n_no_true) {
-			name_list(list, sizeof list, &ev, ev.support);
-			bm_warn("warning: recall and F-score are ill-defined and set to 0.0 for labels never true: %s", list);
-		}
-		if ((all || wants[BM_M_BALANCED_ACCURACY]) && ev.warn_balanced) {
-			name_list(list, sizeof list, &ev, ev.support);
-			bm_warn("warning: balanced_accuracy leaves out labels predicted but never true: %s", list);
-		}
-		if ((all || wants[BM_M_TOP_K_ACCURACY]) && ev.warn_topk && ev.state[BM_M_TOP_K_ACCURACY])
-			bm_warn("warning: top_k_accuracy: k (%d) >= the number of classes (%zu) gives a perfect score",
-				ev.topk, ev.topk_classes);
-	}
+	if (!quiet)
+		bm_report_warnings(&ev, all ? NULL : wants, bm_warn);
 
 	bm_out_t *out = bm_out_open(output, 0);
 	if (!out)
 		bm_die("%s", bm_errmsg());
 	int rc;
 	if (metric >= 0)
-		rc = bm_eval_write_metric(out, &ev, metric, digits);
+		rc = bm_report_metric(out, &ev, metric, digits);
 	else if (strcmp(format, "json") == 0)
-		rc = bm_eval_write_json(out, &ev);
+		rc = bm_report_json(out, &ev);
 	else if (strcmp(format, "tsv") == 0)
-		rc = bm_eval_write_tsv(out, &ev);
+		rc = bm_report_tsv(out, &ev);
 	else
-		rc = bm_eval_write_report(out, &ev, digits);
+		rc = bm_report_text(out, &ev, digits);
 	if (rc < 0 || bm_out_commit(out) < 0)
 		bm_die("%s", bm_errmsg());
 
-	int status = BM_EXIT_OK;
-	for (int i = 0; i < ngates; i++) {
-		const gate_t *g = &gates[i];
-		double v = ev.value[g->metric];
-		const char *name = bm_metric_name(g->metric);
-		if (ev.state[g->metric] == BM_UNDEFINED) {
-			bm_warn("%s is not defined (%s): --fail-%s fails", name, ev.why[g->metric],
-				g->over ? "over" : "under");
-			status = EXIT_GATE;
-		} else if (g->over ? v > g->value : v < g->value) {
-			bm_warn("%s %.*f is %s %g", name, digits, v, g->over ? "above" : "under", g->value);
-			status = EXIT_GATE;
-		}
-	}
+	int status = bm_gate_check(&gates, &ev, digits, bm_warn);
 	bm_eval_free(&ev);
 	return bm_cli_exit(status);
 }

@@ -1,18 +1,23 @@
 /* Unit tests of bm_metrics (summation, confusion matrix, classification,
- * probability and regression metrics) and bm_labels (label table, CSV
- * records). Reference values come from numpy 1.24 and scikit-learn 1.2. */
+ * regression metrics), bm_proba (probability metrics), bm_gate (gates and
+ * the metrics asked for), bm_report's warnings and bm_labels (label table,
+ * CSV records). Reference values come from numpy 1.24 and scikit-learn 1.2. */
 #include "config.h"
 
 #include <check.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bm_io.h"
+#include "bm_gate.h"
 #include "bm_labels.h"
 #include "bm_metrics.h"
+#include "bm_proba.h"
+#include "bm_report.h"
 #include "check_main.h"
 
 /* ---- summation ---- */
@@ -324,6 +329,113 @@ START_TEST(metric_names)
 }
 END_TEST
 
+/* ---- gates ---- */
+
+/* The lines a gate or report passes to its warn function. */
+static char warned[4][256];
+static int nwarned;
+
+static void warn_to_buf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (nwarned < 4)
+		vsnprintf(warned[nwarned++], sizeof warned[0], fmt, ap);
+	va_end(ap);
+}
+
+START_TEST(gate_parse)
+{
+	bm_gate_list_t gl = {.n = 0};
+	ck_assert_int_eq(bm_gate_add(&gl, "accuracy=0.65", false), 0);
+	ck_assert_int_eq(bm_gate_add(&gl, "log_loss= 1e-1 ", true), 0);
+	ck_assert_int_eq(bm_gate_add(&gl, "mse=inf", true), 0);
+	ck_assert_int_eq(gl.n, 3);
+	ck_assert_int_eq(gl.g[0].metric, BM_M_ACCURACY);
+	ck_assert(gl.g[0].value == 0.65 && !gl.g[0].over);
+	ck_assert(gl.g[1].value == 0.1 && gl.g[1].over);
+	ck_assert(isinf(gl.g[2].value));
+	ck_assert_int_eq(bm_gate_add(&gl, "foo", false), -1);
+	ck_assert_str_eq(bm_errmsg(), "--fail-under: expected NAME=VALUE, got 'foo'");
+	ck_assert_int_eq(bm_gate_add(&gl, "nope=1", true), -1);
+	ck_assert_str_eq(bm_errmsg(), "--fail-over: unknown metric 'nope'");
+	ck_assert_int_eq(bm_gate_add(&gl, "log_loss=abc", true), -1);
+	ck_assert_str_eq(bm_errmsg(), "--fail-over: not a number: 'abc'");
+	ck_assert_int_eq(bm_gate_add(&gl, "mse=1e999", true), -1);
+	ck_assert_str_eq(bm_errmsg(), "--fail-over: not a number: '1e999'");
+	ck_assert_int_eq(bm_gate_add(&gl, "mse=0x10", true), -1);
+	ck_assert_int_eq(gl.n, 3);
+	while (gl.n < BM_GATE_MAX)
+		ck_assert_int_eq(bm_gate_add(&gl, "mcc=0", false), 0);
+	ck_assert_int_eq(bm_gate_add(&gl, "mcc=0", false), -1);
+	ck_assert_str_eq(bm_errmsg(), "too many --fail-under/--fail-over gates");
+	bool wants[BM_M_COUNT] = {false};
+	bm_gate_want(&gl, wants);
+	ck_assert(wants[BM_M_ACCURACY] && wants[BM_M_LOG_LOSS] && wants[BM_M_MCC] && !wants[BM_M_F1_MACRO]);
+}
+END_TEST
+
+START_TEST(gate_check_and_require)
+{
+	/* truth 0 0 1 1, predicted 0 1 1 1: accuracy 0.75 */
+	int32_t t[4] = {0, 0, 1, 1}, p[4] = {0, 1, 1, 1};
+	bm_confusion_t cm = {0};
+	ck_assert_int_eq(bm_confusion_add(&cm, t, p, 4), 0);
+	bm_eval_t ev;
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, NULL, NULL), 0);
+
+	bm_gate_list_t gl = {.n = 0};
+	ck_assert_int_eq(bm_gate_add(&gl, "accuracy=0.75", false), 0);
+	ck_assert_int_eq(bm_gate_add(&gl, "accuracy=0.75", true), 0);
+	nwarned = 0;
+	ck_assert_int_eq(bm_gate_check(&gl, &ev, 6, warn_to_buf), 0);
+	ck_assert_int_eq(nwarned, 0);
+	ck_assert_int_eq(bm_gate_add(&gl, "accuracy=0.8", false), 0);
+	ck_assert_int_eq(bm_gate_add(&gl, "accuracy=0.7", true), 0);
+	ck_assert_int_eq(bm_gate_check(&gl, &ev, 3, warn_to_buf), BM_GATE_EXIT);
+	ck_assert_int_eq(nwarned, 2);
+	ck_assert_str_eq(warned[0], "accuracy 0.750 is under 0.8");
+	ck_assert_str_eq(warned[1], "accuracy 0.750 is above 0.7");
+	/* an undefined metric fails its gate */
+	bm_eval_undef(&ev, BM_M_MCC, "why not");
+	bm_gate_list_t gu = {.n = 0};
+	ck_assert_int_eq(bm_gate_add(&gu, "mcc=-1", false), 0);
+	nwarned = 0;
+	ck_assert_int_eq(bm_gate_check(&gu, &ev, 6, warn_to_buf), BM_GATE_EXIT);
+	ck_assert_str_eq(warned[0], "mcc is not defined (why not): --fail-under fails");
+
+	/* the metrics asked for must exist */
+	bool wants[BM_M_COUNT] = {false};
+	wants[BM_M_F1_MACRO] = true;
+	ck_assert_int_eq(bm_gate_require(&ev, wants), 0);
+	wants[BM_M_MSE] = true;
+	ck_assert_int_eq(bm_gate_require(&ev, wants), -1);
+	ck_assert_str_eq(bm_errmsg(), "mse is a regression metric, and the input is classification");
+	wants[BM_M_MSE] = false;
+	wants[BM_M_LOG_LOSS] = true;
+	ck_assert_int_eq(bm_gate_require(&ev, wants), -1);
+	ck_assert_str_eq(bm_errmsg(), "log_loss needs probabilities (p frames), and the input has class ids only");
+
+	/* report warnings: label 2 predicted, never true */
+	int32_t t2[3] = {0, 1, 1}, p2[3] = {0, 1, 2};
+	ck_assert_int_eq(bm_confusion_add(&cm, t2, p2, 3), 0);
+	bm_eval_free(&ev);
+	ck_assert_int_eq(bm_eval_classification(&ev, &cm, NULL, 0, NULL, NULL, NULL), 0);
+	nwarned = 0;
+	bm_report_warnings(&ev, NULL, warn_to_buf);
+	ck_assert_int_eq(nwarned, 2);
+	ck_assert_str_eq(warned[0], "warning: recall and F-score are ill-defined and set to 0.0 for labels never true: 2");
+	ck_assert_str_eq(warned[1], "warning: balanced_accuracy leaves out labels predicted but never true: 2");
+	bool shown[BM_M_COUNT] = {false};
+	shown[BM_M_ACCURACY] = true;
+	nwarned = 0;
+	bm_report_warnings(&ev, shown, warn_to_buf);
+	ck_assert_int_eq(nwarned, 0);
+	bm_eval_free(&ev);
+	bm_confusion_free(&cm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -338,6 +450,8 @@ int main(void)
 	tcase_add_test(tc, auc_matches_pairs);
 	tcase_add_test(tc, regression_streams_accurately);
 	tcase_add_test(tc, metric_names);
+	tcase_add_test(tc, gate_parse);
+	tcase_add_test(tc, gate_check_and_require);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -16,6 +16,7 @@
 #include "bm_csv.h"
 #include "bm_labels.h"
 #include "bm_names.h"
+#include "bm_proba.h"
 #include "bm_stream.h"
 #include "bm_values.h"
 

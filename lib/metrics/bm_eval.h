@@ -1,4 +1,5 @@
-/* bm_eval.h: bm-eval's inputs, read into the bm_metrics accumulators.
+/* bm_eval.h: bm-eval's inputs, read into the bm_metrics and bm_proba
+ * accumulators.
  *
  * Three inputs give the same result (a bm_eval_t):
  *
@@ -9,7 +10,7 @@
  *   - two columns of a CSV file.
  *
  * Errors are one line in bm_errmsg(): "FILE:LINE: what" for text,
- * "FILE: frame N (NAME) row R: what" for streams (frames and rows from 0).
+ * "FILE: frame N (NAME): row R: what" for streams (frames and rows from 0).
  */
 #ifndef BM_EVAL_H
 #define BM_EVAL_H
@@ -29,8 +30,10 @@ typedef struct {
 	bool keep_scores;                /* compute ROC AUC (keeps the scores) */
 } bm_eval_opts_t;
 
-/* Read the input O names and compute every metric into EV. Returns 0, or
- * -1 with bm_errmsg(). */
+/* Read the input O names (a stream, two text files or a CSV file) and
+ * compute every metric it allows into EV, to be freed with bm_eval_free.
+ * Returns 0, or -1 with bm_errmsg() (bad data, I/O, out of memory), EV then
+ * holding nothing to use. */
 int bm_eval_run(const bm_eval_opts_t *o, bm_eval_t *ev);
 
 #endif
