@@ -81,9 +81,10 @@ static void usage(void)
 	       bm_online_cores());
 }
 
-/* Spec options given on the command line, applied after -c and --resume. */
+/* Spec options given on the command line, applied after -c and --resume:
+ * the option's long name (its key in the spec, with '_' for '-'). */
 typedef struct {
-	const char *opt, *key, *value;
+	const char *name, *value;
 } setting_t;
 
 int main(int argc, char **argv)
@@ -91,10 +92,12 @@ int main(int argc, char **argv)
 	bm_cli_init(argv[0]);
 	bm_gemm_use_cblas();
 	enum {
+		/* the spec's options, first to last */
 		OPT_INIT = 256, OPT_LOSS, OPT_OPTIMIZER, OPT_LR, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WD, OPT_MOMENTUM,
-		OPT_NESTEROV, OPT_RHO, OPT_L2, OPT_CLIP, OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_COSINE_ALPHA,
-		OPT_NO_SHUFFLE, OPT_VSPLIT, OPT_VALIDATION, OPT_PATIENCE, OPT_X, OPT_Y, OPT_INITIAL, OPT_HISTORY,
-		OPT_CHECKPOINT, OPT_RESUME, OPT_PROGRESS,
+		OPT_RHO, OPT_L2, OPT_CLIP, OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_COSINE_ALPHA, OPT_VSPLIT,
+		OPT_PATIENCE, OPT_NESTEROV, OPT_NO_SHUFFLE,
+		/* the others */
+		OPT_VALIDATION, OPT_X, OPT_Y, OPT_INITIAL, OPT_HISTORY, OPT_CHECKPOINT, OPT_RESUME, OPT_PROGRESS,
 	};
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -138,34 +141,6 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	/* option -> spec key */
-	static const struct {
-		int code;
-		const char *opt, *key;
-	} keys[] = {
-		{'l', "--layers", "layers"},
-		{OPT_INIT, "--init", "init"},
-		{OPT_LOSS, "--loss", "loss"},
-		{OPT_OPTIMIZER, "--optimizer", "optimizer"},
-		{OPT_LR, "--learning-rate", "learning_rate"},
-		{OPT_BETA1, "--beta-1", "beta_1"},
-		{OPT_BETA2, "--beta-2", "beta_2"},
-		{OPT_EPS, "--epsilon", "epsilon"},
-		{OPT_WD, "--weight-decay", "weight_decay"},
-		{OPT_MOMENTUM, "--momentum", "momentum"},
-		{OPT_RHO, "--rho", "rho"},
-		{OPT_L2, "--l2", "l2"},
-		{OPT_CLIP, "--clip-norm", "clip_norm"},
-		{OPT_SCHEDULE, "--schedule", "schedule"},
-		{OPT_STEP_EPOCHS, "--step-epochs", "step_epochs"},
-		{OPT_GAMMA, "--gamma", "gamma"},
-		{OPT_COSINE_ALPHA, "--cosine-alpha", "cosine_alpha"},
-		{'e', "--epochs", "epochs"},
-		{'b', "--batch-size", "batch_size"},
-		{'s', "--seed", "seed"},
-		{OPT_VSPLIT, "--validation-split", "validation_split"},
-		{OPT_PATIENCE, "--patience", "patience"},
-	};
 	setting_t set[64];
 	int nset = 0;
 	const char *config = NULL, *output = NULL, *validation = NULL, *xpath = NULL, *ypath = NULL;
@@ -175,26 +150,18 @@ int main(int argc, char **argv)
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":c:l:e:b:s:o:qj:hV", longopts, NULL)) != -1) {
-		bool spec_opt = false;
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			if (keys[i].code == c) {
-				if (nset == 64)
-					bm_usage_error("too many options");
-				set[nset++] = (setting_t){keys[i].opt, keys[i].key, optarg};
-				spec_opt = true;
-			}
-		if (spec_opt)
+		if ((c >= OPT_INIT && c <= OPT_NO_SHUFFLE) || (c < 128 && strchr("lebs", c))) {
+			if (nset == 64)
+				bm_usage_error("too many options");
+			size_t i = 0;
+			while (longopts[i].val != c) /* the first name of the option (--learning-rate, not --lr) */
+				i++;
+			const char *v = c == OPT_NESTEROV ? "true" : c == OPT_NO_SHUFFLE ? "false" : optarg;
+			set[nset++] = (setting_t){longopts[i].name, v};
 			continue;
+		}
 		switch (c) {
 		case 'c': config = optarg; break;
-		case OPT_NESTEROV:
-			if (nset < 64)
-				set[nset++] = (setting_t){"--nesterov", "nesterov", "true"};
-			break;
-		case OPT_NO_SHUFFLE:
-			if (nset < 64)
-				set[nset++] = (setting_t){"--no-shuffle", "shuffle", "false"};
-			break;
 		case OPT_VALIDATION: validation = optarg; break;
 		case OPT_X: xpath = optarg; break;
 		case OPT_Y: ypath = optarg; break;
@@ -229,10 +196,14 @@ int main(int argc, char **argv)
 	if (config && bm_spec_load_yaml(&spec, config) < 0)
 		bm_die("%s", bm_errmsg());
 	for (int i = 0; i < nset; i++) {
-		if (bm_spec_set(&spec, set[i].key, set[i].value) < 0) {
-			if (strcmp(set[i].key, "layers") == 0)
-				bm_die("%s: %s", set[i].opt, bm_errmsg());
-			bm_usage_error("%s: %s", set[i].opt, bm_errmsg());
+		char key[32];
+		snprintf(key, sizeof key, "%s", strcmp(set[i].name, "no-shuffle") == 0 ? "shuffle" : set[i].name);
+		for (char *k = key; *k; k++)
+			*k = *k == '-' ? '_' : *k;
+		if (bm_spec_set(&spec, key, set[i].value) < 0) {
+			if (strcmp(key, "layers") == 0)
+				bm_die("--%s: %s", set[i].name, bm_errmsg());
+			bm_usage_error("--%s: %s", set[i].name, bm_errmsg());
 		}
 	}
 	if (validation && spec.validation_split > 0)
@@ -247,7 +218,7 @@ int main(int argc, char **argv)
 	bm_data_t data, val;
 	if ((xpath ? bm_data_load_pair(&data, xpath, ypath) : bm_data_load(&data, input)) < 0)
 		bm_die("%s", bm_errmsg());
-	if (bm_spec_complete(&spec, &data) < 0)
+	if (bm_spec_complete(&spec, &data) < 0 || bm_data_check(&data, &spec) < 0)
 		bm_die("%s", bm_errmsg());
 	if (validation) {
 		if (bm_data_load(&val, validation) < 0 || bm_data_check(&val, &spec) < 0)
@@ -262,7 +233,7 @@ int main(int argc, char **argv)
 	bm_mlp_t *m = bm_fit(&spec, &data, &fo);
 	if (!m)
 		bm_die("%s", bm_errmsg());
-	if (bm_model_write(out, m, m->params, &spec, data.classes, data.y_ndim, NULL, 0, NULL, 0) < 0)
+	if (bm_model_write(out, m, m->params, &spec, &data.classes, data.y_ndim, NULL, 0, NULL, 0) < 0)
 		bm_die("%s", bm_errmsg());
 	if (bm_out_commit(out) < 0)
 		bm_die("%s", bm_errmsg());

@@ -14,6 +14,7 @@
 #include "bm_model.h"
 #include "bm_optim.h"
 #include "bm_rng.h"
+#include "bm_safetensors.h"
 #include "bm_spec.h"
 #include "check_main.h"
 
@@ -403,20 +404,20 @@ START_TEST(safetensors_round_trip)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	float a[6] = {1, 2, 3, 4, 5, 6}, b[2] = {-1, 0.5f};
-	bm_st_tensor_t t[2] = {{"0.weight", 2, {2, 3}, a}, {"0.bias", 1, {2, 0}, b}};
-	bm_st_meta_t meta[] = {{"spec", "line\n\"quoted\""}};
+	bm_safetensors_tensor_t t[2] = {{"0.weight", 2, {2, 3}, a}, {"0.bias", 1, {2, 0}, b}};
+	bm_safetensors_meta_t meta[] = {{"spec", "line\n\"quoted\""}};
 	bm_out_t *out = bm_out_open(path, 0);
-	ck_assert_int_eq(bm_st_write(out, t, 2, meta, 1), 0);
+	ck_assert_int_eq(bm_safetensors_write(out, t, 2, meta, 1), 0);
 	ck_assert_int_eq(bm_out_commit(out), 0);
-	bm_st_t *st = bm_st_open(path);
+	bm_safetensors_t *st = bm_safetensors_open(path);
 	ck_assert_ptr_nonnull(st);
-	ck_assert_str_eq(bm_st_meta(st, "spec"), "line\n\"quoted\"");
+	ck_assert_str_eq(bm_safetensors_meta(st, "spec"), "line\n\"quoted\"");
 	float got[6];
-	ck_assert_int_eq(bm_st_read_f32(st, "0.weight", 2, (uint64_t[]){2, 3}, got), 0);
+	ck_assert_int_eq(bm_safetensors_read_f32(st, "0.weight", 2, (uint64_t[]){2, 3}, got), 0);
 	ck_assert_int_eq(memcmp(got, a, sizeof a), 0);
-	ck_assert_int_eq(bm_st_read_f32(st, "0.weight", 2, (uint64_t[]){3, 2}, got), -1);
-	ck_assert_int_eq(bm_st_read_f32(st, "1.weight", 1, (uint64_t[]){3}, got), -1);
-	bm_st_close(st);
+	ck_assert_int_eq(bm_safetensors_read_f32(st, "0.weight", 2, (uint64_t[]){3, 2}, got), -1);
+	ck_assert_int_eq(bm_safetensors_read_f32(st, "1.weight", 1, (uint64_t[]){3}, got), -1);
+	bm_safetensors_close(st);
 	unlink(path);
 }
 END_TEST

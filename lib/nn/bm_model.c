@@ -1,353 +1,21 @@
-/* bm_model.c: safetensors writing and reading; bm models in them. */
+/* bm_model.c: bm models in safetensors files (see bm_model.h). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 #include "bm_model.h"
 
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bm_json.h"
+#include "bm_err.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
 #endif
 
-/* Safetensors readers refuse headers past 100 MB; so do we. */
-#define MAX_HEADER ((uint64_t)100 << 20)
-
-/* ---- writing ---- */
-
-static int write_f32(bm_out_t *out, const float *x, uint64_t n)
-{
-#ifdef WORDS_BIGENDIAN
-	unsigned char tmp[4096];
-	while (n > 0) {
-		size_t k = n > sizeof tmp / 4 ? sizeof tmp / 4 : (size_t)n;
-		for (size_t i = 0; i < k; i++) {
-			uint32_t u;
-			memcpy(&u, x + i, 4);
-			for (int j = 0; j < 4; j++)
-				tmp[4 * i + j] = (unsigned char)(u >> (8 * j));
-		}
-		if (bm_out_write(out, tmp, 4 * k) < 0)
-			return -1;
-		x += k;
-		n -= k;
-	}
-	return 0;
-#else
-	return bm_out_write(out, x, (size_t)n * 4);
-#endif
-}
-
-int bm_st_write(bm_out_t *out, const bm_st_tensor_t *t, int nt, const bm_st_meta_t *meta, int nm)
-{
-	bm_buf_t b = {0};
-	char num[128];
-	bm_buf_addstr(&b, "{");
-	if (nm > 0) {
-		bm_buf_addstr(&b, "\"__metadata__\":{");
-		for (int i = 0; i < nm; i++) {
-			if (i)
-				bm_buf_addstr(&b, ",");
-			bm_json_put_string(&b, meta[i].key, strlen(meta[i].key));
-			bm_buf_addstr(&b, ":");
-			bm_json_put_string(&b, meta[i].value, strlen(meta[i].value));
-		}
-		bm_buf_addstr(&b, "}");
-	}
-	uint64_t off = 0;
-	for (int i = 0; i < nt; i++) {
-		uint64_t count = 1;
-		if (i || nm > 0)
-			bm_buf_addstr(&b, ",");
-		bm_json_put_string(&b, t[i].name, strlen(t[i].name));
-		bm_buf_addstr(&b, ":{\"dtype\":\"F32\",\"shape\":[");
-		for (int d = 0; d < t[i].ndim; d++) {
-			snprintf(num, sizeof num, "%s%llu", d ? "," : "", (unsigned long long)t[i].dims[d]);
-			bm_buf_addstr(&b, num);
-			count *= t[i].dims[d];
-		}
-		snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-		         (unsigned long long)(off + 4 * count));
-		bm_buf_addstr(&b, num);
-		off += 4 * count;
-	}
-	bm_buf_addstr(&b, "}");
-	while (b.len % 8 != 0)
-		bm_buf_addstr(&b, " ");
-	unsigned char len8[8];
-	for (int j = 0; j < 8; j++)
-		len8[j] = (unsigned char)((uint64_t)b.len >> (8 * j));
-	int rc = bm_out_write(out, len8, 8);
-	if (rc == 0)
-		rc = bm_out_write(out, b.s, b.len);
-	free(b.s);
-	for (int i = 0; rc == 0 && i < nt; i++) {
-		uint64_t count = 1;
-		for (int d = 0; d < t[i].ndim; d++)
-			count *= t[i].dims[d];
-		rc = write_f32(out, t[i].data, count);
-	}
-	return rc;
-}
-
-/* ---- reading ---- */
-
-typedef struct {
-	char *name;
-	int ndim;
-	uint64_t dims[8];
-	uint64_t begin, end;
-	bool f32;
-	char dtype[16];
-} st_entry_t;
-
-struct bm_st {
-	char *path;
-	unsigned char *file;
-	size_t size;
-	const unsigned char *data; /* after the header */
-	uint64_t data_size;
-	bm_json_t *header;
-	st_entry_t *entries;
-	size_t nentries;
-};
-
-const char *bm_st_name(const bm_st_t *st) { return st->path; }
-
-void bm_st_close(bm_st_t *st)
-{
-	if (!st)
-		return;
-	for (size_t i = 0; i < st->nentries; i++)
-		free(st->entries[i].name);
-	free(st->entries);
-	bm_json_free(st->header);
-	free(st->file);
-	free(st->path);
-	free(st);
-}
-
-static int slurp(const char *path, unsigned char **buf, size_t *size)
-{
-	bm_in_t *in = bm_in_open(path);
-	if (!in)
-		return -1;
-	size_t len = 0, cap = 1 << 16;
-	unsigned char *b = malloc(cap);
-	for (;;) {
-		if (!b) {
-			bm_seterr("%s: out of memory", path);
-			bm_in_close(in);
-			return -1;
-		}
-		if (len == cap) {
-			cap *= 2;
-			unsigned char *nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				b = NULL;
-				continue;
-			}
-			b = nb;
-		}
-		ssize_t got = bm_in_read(in, b + len, cap - len);
-		if (got < 0) {
-			free(b);
-			bm_in_close(in);
-			return -1;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	bm_in_close(in);
-	*buf = b;
-	*size = len;
-	return 0;
-}
-
-static bm_st_t *st_fail(bm_st_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bm_st_t *st_fail(bm_st_t *st, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	bm_seterr("%s: %s", st->path, msg);
-	bm_st_close(st);
-	return NULL;
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-	const st_entry_t *x = a, *y = b;
-	return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
-}
-
-bm_st_t *bm_st_open(const char *path)
-{
-	bm_st_t *st = calloc(1, sizeof *st);
-	if (!st || !(st->path = strdup(path ? path : "-"))) {
-		free(st);
-		bm_seterr("out of memory");
-		return NULL;
-	}
-	if (slurp(path, &st->file, &st->size) < 0) {
-		bm_st_close(st);
-		return NULL;
-	}
-	if (st->size < 8)
-		return st_fail(st, "not a safetensors model file (%zu bytes, too short)", st->size);
-	uint64_t hlen = 0;
-	for (int j = 0; j < 8; j++)
-		hlen |= (uint64_t)st->file[j] << (8 * j);
-	if (hlen > MAX_HEADER || hlen > st->size - 8)
-		return st_fail(st, "not a safetensors model file (header length %llu, file size %zu)",
-		               (unsigned long long)hlen, st->size);
-	if (hlen < 2 || st->file[8] != '{')
-		return st_fail(st, "not a safetensors model file (the header is not a JSON object)");
-	st->header = bm_json_parse((const char *)st->file + 8, (size_t)hlen);
-	if (!st->header)
-		return st_fail(st, "bad safetensors header: %s", bm_errmsg());
-	if (st->header->type != BM_JSON_OBJECT)
-		return st_fail(st, "bad safetensors header: not a JSON object");
-	st->data = st->file + 8 + hlen;
-	st->data_size = st->size - 8 - hlen;
-	st->entries = calloc(st->header->n + 1, sizeof *st->entries);
-	if (!st->entries)
-		return st_fail(st, "out of memory");
-	for (size_t i = 0; i < st->header->n; i++) {
-		const char *key = st->header->keys[i];
-		const bm_json_t *v = &st->header->items[i];
-		if (strcmp(key, "__metadata__") == 0) {
-			if (v->type != BM_JSON_OBJECT)
-				return st_fail(st, "bad safetensors header: __metadata__ is not an object");
-			for (size_t j = 0; j < v->n; j++)
-				if (v->items[j].type != BM_JSON_STRING)
-					return st_fail(st, "bad safetensors header: metadata '%.40s' is not a string",
-					               v->keys[j]);
-			continue;
-		}
-		const bm_json_t *dt = bm_json_get(v, "dtype"), *sh = bm_json_get(v, "shape"),
-		                *of = bm_json_get(v, "data_offsets");
-		if (!dt || dt->type != BM_JSON_STRING || !sh || sh->type != BM_JSON_ARRAY || !of ||
-		    of->type != BM_JSON_ARRAY || of->n != 2 || !of->items[0].is_uint || !of->items[1].is_uint)
-			return st_fail(st, "bad safetensors header: tensor '%.40s' needs dtype, shape and data_offsets",
-			               key);
-		st_entry_t *e = &st->entries[st->nentries];
-		if (!(e->name = strdup(key)))
-			return st_fail(st, "out of memory");
-		st->nentries++;
-		snprintf(e->dtype, sizeof e->dtype, "%s", dt->str);
-		e->f32 = strcmp(dt->str, "F32") == 0;
-		if (sh->n > 8)
-			return st_fail(st, "bad safetensors header: tensor '%.40s' has %zu dimensions", key, sh->n);
-		e->ndim = (int)sh->n;
-		uint64_t count = 1;
-		for (size_t d = 0; d < sh->n; d++) {
-			if (!sh->items[d].is_uint)
-				return st_fail(st, "bad safetensors header: tensor '%.40s' has a bad shape", key);
-			e->dims[d] = sh->items[d].u;
-			if (e->dims[d] && count > UINT64_MAX / 16 / e->dims[d])
-				return st_fail(st, "bad safetensors header: tensor '%.40s' is too large", key);
-			count *= e->dims[d];
-		}
-		e->begin = of->items[0].u;
-		e->end = of->items[1].u;
-		if (e->end < e->begin || e->end > st->data_size)
-			return st_fail(st, "tensor '%.40s': data offsets [%llu, %llu] are outside the %llu bytes of data",
-			               key, (unsigned long long)e->begin, (unsigned long long)e->end,
-			               (unsigned long long)st->data_size);
-		if (e->f32 && e->end - e->begin != 4 * count)
-			return st_fail(st, "tensor '%.40s': %llu bytes of data for %llu F32 values", key,
-			               (unsigned long long)(e->end - e->begin), (unsigned long long)count);
-	}
-	/* The data must be covered exactly, without holes or overlaps. */
-	st_entry_t *sorted = malloc((st->nentries + 1) * sizeof *sorted);
-	if (!sorted)
-		return st_fail(st, "out of memory");
-	memcpy(sorted, st->entries, st->nentries * sizeof *sorted);
-	qsort(sorted, st->nentries, sizeof *sorted, cmp_entry);
-	uint64_t at = 0;
-	for (size_t i = 0; i < st->nentries; i++) {
-		if (sorted[i].begin != at) {
-			free(sorted);
-			return st_fail(st, "bad safetensors data: tensors do not cover the data contiguously");
-		}
-		at = sorted[i].end;
-	}
-	free(sorted);
-	if (at != st->data_size)
-		return st_fail(st, "bad safetensors data: %llu bytes of data, the tensors use %llu",
-		               (unsigned long long)st->data_size, (unsigned long long)at);
-	return st;
-}
-
-const char *bm_st_meta(const bm_st_t *st, const char *key)
-{
-	const bm_json_t *m = bm_json_get(bm_json_get(st->header, "__metadata__"), key);
-	return m && m->type == BM_JSON_STRING ? m->str : NULL;
-}
-
-static const st_entry_t *find(const bm_st_t *st, const char *name)
-{
-	for (size_t i = 0; i < st->nentries; i++)
-		if (strcmp(st->entries[i].name, name) == 0)
-			return &st->entries[i];
-	return NULL;
-}
-
-bool bm_st_has(const bm_st_t *st, const char *name) { return find(st, name) != NULL; }
-
-static void shape_str(char *buf, size_t size, int ndim, const uint64_t *dims)
-{
-	size_t len = (size_t)snprintf(buf, size, "[");
-	for (int d = 0; d < ndim && len < size; d++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%llu", d ? ", " : "", (unsigned long long)dims[d]);
-	if (len < size)
-		snprintf(buf + len, size - len, "]");
-}
-
-int bm_st_read_f32(const bm_st_t *st, const char *name, int ndim, const uint64_t *dims, float *dst)
-{
-	const st_entry_t *e = find(st, name);
-	if (!e) {
-		bm_seterr("%s: tensor '%s' is missing", st->path, name);
-		return -1;
-	}
-	if (!e->f32) {
-		bm_seterr("%s: tensor '%s' is %s, expected F32", st->path, name, e->dtype);
-		return -1;
-	}
-	bool same = e->ndim == ndim;
-	for (int d = 0; same && d < ndim; d++)
-		same = e->dims[d] == dims[d];
-	if (!same) {
-		char have[96], want[96];
-		shape_str(have, sizeof have, e->ndim, e->dims);
-		shape_str(want, sizeof want, ndim, dims);
-		bm_seterr("%s: tensor '%s' has shape %s, expected %s", st->path, name, have, want);
-		return -1;
-	}
-	const unsigned char *p = st->data + e->begin;
-	uint64_t n = (e->end - e->begin) / 4;
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t u = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
-		             (uint32_t)p[4 * i + 3] << 24;
-		memcpy(dst + i, &u, 4);
-	}
-	return 0;
-}
-
-/* ---- models ---- */
-
-int bm_model_tensors(const bm_mlp_t *m, const float *params, bm_st_tensor_t *t)
+int bm_model_tensors(const bm_mlp_t *m, const float *params, bm_safetensors_tensor_t *t)
 {
 	int n = 0;
 	for (int i = 0; i < m->nlayers; i++) {
@@ -370,16 +38,43 @@ int bm_model_tensors(const bm_mlp_t *m, const float *params, bm_st_tensor_t *t)
 	return n;
 }
 
-int bm_model_write(bm_out_t *out, const bm_mlp_t *m, const float *params, const bm_spec_t *spec, const char *classes,
-                   int y_ndim, const bm_st_tensor_t *extra, int nextra, const bm_st_meta_t *extra_meta, int nmeta)
+char *bm_model_classes_text(const bm_names_t *c)
 {
-	bm_st_tensor_t *t = calloc((size_t)(2 * BM_MAX_LAYERS + nextra), sizeof *t);
-	bm_st_meta_t *meta = calloc((size_t)(6 + nmeta), sizeof *meta);
-	char *yaml = bm_spec_to_yaml(spec);
-	if (!t || !meta || !yaml) {
+	size_t len = 0;
+	for (size_t i = 0; i < c->n; i++)
+		len += strlen(c->names[i]) + 1;
+	bool last_empty = c->n > 0 && c->names[c->n - 1][0] == '\0';
+	char *s = malloc(len + 2), *p = s;
+	if (!s) {
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		size_t k = strlen(c->names[i]);
+		if (i)
+			*p++ = '\n';
+		memcpy(p, c->names[i], k);
+		p += k;
+	}
+	if (last_empty)
+		*p++ = '\n';
+	*p = '\0';
+	return s;
+}
+
+int bm_model_write(bm_out_t *out, const bm_mlp_t *m, const float *params, const bm_spec_t *spec,
+                   const bm_names_t *classes, int y_ndim, const bm_safetensors_tensor_t *extra, int nextra,
+                   const bm_safetensors_meta_t *extra_meta, int nmeta)
+{
+	bool named = classes && classes->n > 0;
+	bm_safetensors_tensor_t *t = calloc((size_t)(2 * BM_MAX_LAYERS + nextra), sizeof *t);
+	bm_safetensors_meta_t *meta = calloc((size_t)(6 + nmeta), sizeof *meta);
+	char *yaml = bm_spec_to_yaml(spec), *names = named ? bm_model_classes_text(classes) : NULL;
+	if (!t || !meta || !yaml || (named && !names)) {
 		free(t);
 		free(meta);
 		free(yaml);
+		free(names);
 		bm_seterr("out of memory");
 		return -1;
 	}
@@ -389,52 +84,54 @@ int bm_model_write(bm_out_t *out, const bm_mlp_t *m, const float *params, const 
 	int nm = 0;
 	char yn[8];
 	snprintf(yn, sizeof yn, "%d", y_ndim);
-	meta[nm++] = (bm_st_meta_t){"format", "pt"};
-	meta[nm++] = (bm_st_meta_t){"bm_version", PACKAGE_VERSION};
-	meta[nm++] = (bm_st_meta_t){"spec", yaml};
-	if (classes)
-		meta[nm++] = (bm_st_meta_t){"classes", classes};
-	meta[nm++] = (bm_st_meta_t){"y_ndim", yn};
+	meta[nm++] = (bm_safetensors_meta_t){"format", "pt"};
+	meta[nm++] = (bm_safetensors_meta_t){"bm_version", PACKAGE_VERSION};
+	meta[nm++] = (bm_safetensors_meta_t){"spec", yaml};
+	if (names)
+		meta[nm++] = (bm_safetensors_meta_t){"classes", names};
+	meta[nm++] = (bm_safetensors_meta_t){"y_ndim", yn};
 	for (int i = 0; i < nmeta; i++)
 		meta[nm++] = extra_meta[i];
-	int rc = bm_st_write(out, t, nt, meta, nm);
+	int rc = bm_safetensors_write(out, t, nt, meta, nm);
 	free(t);
 	free(meta);
 	free(yaml);
+	free(names);
 	return rc;
 }
 
-int bm_model_load_weights(const bm_st_t *st, bm_mlp_t *m)
+int bm_model_load_weights(const bm_safetensors_t *st, bm_mlp_t *m)
 {
-	bm_st_tensor_t t[2 * BM_MAX_LAYERS];
+	bm_safetensors_tensor_t t[2 * BM_MAX_LAYERS];
 	int n = bm_model_tensors(m, m->params, t);
 	for (int i = 0; i < n; i++)
-		if (bm_st_read_f32(st, t[i].name, t[i].ndim, t[i].dims, (float *)t[i].data) < 0)
+		if (bm_safetensors_read_f32(st, t[i].name, t[i].ndim, t[i].dims, (float *)t[i].data) < 0)
 			return -1;
 	return 0;
 }
 
-bm_mlp_t *bm_model_from_st(const bm_st_t *st, bm_spec_t *spec, char **classes, int *y_ndim)
+/* The model of the open file ST (bm_model_load). */
+static bm_mlp_t *model_read(const bm_safetensors_t *st, bm_spec_t *spec, bm_names_t *classes, int *y_ndim)
 {
-	const char *yaml = bm_st_meta(st, "spec");
+	const char *path = bm_safetensors_name(st), *yaml = bm_safetensors_meta(st, "spec");
 	if (!yaml) {
-		bm_seterr("%s: not a bm model (no 'spec' in its metadata)", st->path);
+		bm_seterr("%s: not a bm model (no 'spec' in its metadata)", path);
 		return NULL;
 	}
 	bm_spec_init(spec);
 	char name[300];
-	snprintf(name, sizeof name, "%s: metadata spec", st->path);
+	snprintf(name, sizeof name, "%s: metadata spec", path);
 	if (bm_spec_load_yaml_text(spec, name, yaml, strlen(yaml)) < 0)
 		return NULL;
 	if (spec->input <= 0 || spec->nlayers == 0) {
-		bm_seterr("%s: the spec in the metadata has no input width or no layers", st->path);
+		bm_seterr("%s: the spec in the metadata has no input width or no layers", path);
 		return NULL;
 	}
 	bm_mlp_t *m = bm_mlp_new(spec);
 	if (!m) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s", bm_errmsg());
-		bm_seterr("%s: %s", st->path, msg);
+		bm_seterr("%s: %s", path, msg);
 		return NULL;
 	}
 	if (bm_model_load_weights(st, m) < 0) {
@@ -442,27 +139,29 @@ bm_mlp_t *bm_model_from_st(const bm_st_t *st, bm_spec_t *spec, char **classes, i
 		return NULL;
 	}
 	if (y_ndim) {
-		const char *y = bm_st_meta(st, "y_ndim");
+		const char *y = bm_safetensors_meta(st, "y_ndim");
 		*y_ndim = y && strcmp(y, "1") == 0 ? 1 : 2;
 	}
 	if (classes) {
-		const char *c = bm_st_meta(st, "classes");
-		*classes = NULL;
-		if (c && !(*classes = strdup(c))) {
+		const char *c = bm_safetensors_meta(st, "classes");
+		*classes = (bm_names_t){0};
+		if (c && bm_names_parse(classes, c, strlen(c), "class") < 0) {
+			char msg[300];
+			snprintf(msg, sizeof msg, "%s", bm_errmsg());
+			bm_seterr("%s: metadata classes: %s", path, msg);
 			bm_mlp_free(m);
-			bm_seterr("out of memory");
 			return NULL;
 		}
 	}
 	return m;
 }
 
-bm_mlp_t *bm_model_load(const char *path, bm_spec_t *spec, char **classes, int *y_ndim)
+bm_mlp_t *bm_model_load(const char *path, bm_spec_t *spec, bm_names_t *classes, int *y_ndim)
 {
-	bm_st_t *st = bm_st_open(path);
+	bm_safetensors_t *st = bm_safetensors_open(path);
 	if (!st)
 		return NULL;
-	bm_mlp_t *m = bm_model_from_st(st, spec, classes, y_ndim);
-	bm_st_close(st);
+	bm_mlp_t *m = model_read(st, spec, classes, y_ndim);
+	bm_safetensors_close(st);
 	return m;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "bm_data.h"
 #include "bm_fmt.h"
 #include "bm_io.h"
 
@@ -86,6 +87,37 @@ void bm_spec_resolve(bm_spec_t *s)
 		s->rho = 0.9;
 	if (isnan(s->weight_decay))
 		s->weight_decay = 0.004;
+}
+
+int bm_spec_complete(bm_spec_t *spec, const bm_data_t *d)
+{
+	if (spec->input != 0 && spec->input != d->d) {
+		bm_seterr("%s: x has %d columns, the spec's input is %d", d->name, d->d, spec->input);
+		return -1;
+	}
+	spec->input = d->d;
+	if (spec->nlayers == 0) {
+		int named = (int)d->classes.n, out = d->labels ? (d->max_label + 1 > named ? d->max_label + 1 : named) : d->k;
+		spec->layers[0] = (bm_layer_spec_t){BM_LAYER_DENSE, 64, BM_ACT_RELU, 0};
+		spec->layers[1] = (bm_layer_spec_t){BM_LAYER_DENSE, 64, BM_ACT_RELU, 0};
+		spec->layers[2] = (bm_layer_spec_t){BM_LAYER_DENSE, out, d->labels ? BM_ACT_SOFTMAX : BM_ACT_LINEAR, 0};
+		spec->nlayers = 3;
+	}
+	if (spec->layers[spec->nlayers - 1].kind != BM_LAYER_DENSE) {
+		bm_seterr("the last layer must be a dense layer, not dropout");
+		return -1;
+	}
+	const bm_layer_spec_t *last = &spec->layers[spec->nlayers - 1];
+	if (spec->loss == BM_LOSS_AUTO) {
+		if (d->labels)
+			spec->loss = last->act == BM_ACT_SIGMOID && last->units == 1 ? BM_LOSS_BCE : BM_LOSS_SPARSE_CE;
+		else
+			spec->loss = last->act == BM_ACT_SOFTMAX   ? BM_LOSS_CE
+			             : last->act == BM_ACT_SIGMOID ? BM_LOSS_BCE
+			                                           : BM_LOSS_MSE;
+	}
+	bm_spec_resolve(spec);
+	return 0;
 }
 
 /* ---- value parsing ---- */

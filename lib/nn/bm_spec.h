@@ -103,6 +103,15 @@ void bm_spec_init(bm_spec_t *s);
  * momentum 0; rmsprop rho 0.9; adamw weight_decay 0.004). */
 void bm_spec_resolve(bm_spec_t *s);
 
+struct bm_data;
+/* Complete SPEC for the data set D (bm_data.h): the input width, the
+ * default layers (64:relu,64:relu and an output layer: softmax over the
+ * classes, or linear for float targets), the loss when auto (from the
+ * targets and the output activation), the optimizer's defaults. Returns 0;
+ * or -1 with bm_errmsg() when the spec's input width is not D's or its last
+ * layer is not dense. bm_data_check then says whether D fits. */
+int bm_spec_complete(bm_spec_t *spec, const struct bm_data *d);
+
 /* Set one option by its YAML name ("learning_rate", "epochs", "layers"...)
  * from its text. Returns 0, -1 with bm_errmsg() ("unknown option", "bad
  * value"), without file or position: callers add them. */
