@@ -343,6 +343,22 @@ START_TEST(spec_parsing)
 	ck_assert_int_eq(bm_spec_set(&s, "epochs", "x"), -1);
 	ck_assert_int_eq(bm_spec_set(&s, "nope", "1"), -1);
 	ck_assert_str_eq(bm_errmsg(), "unknown option 'nope'");
+	/* numbers: bm_values_parse_num's (decimal, blanks around allowed) */
+	ck_assert_int_eq(bm_spec_set(&s, "momentum", " 0.25 "), 0);
+	ck_assert(s.momentum == 0.25);
+	ck_assert_int_eq(bm_spec_set(&s, "momentum", "0x1p-3"), -1);
+	ck_assert_str_eq(bm_errmsg(), "'0x1p-3' is not a number");
+	ck_assert_int_eq(bm_spec_set(&s, "momentum", "1e400"), -1);
+	ck_assert_str_eq(bm_errmsg(), "'1e400' is not a number");
+	ck_assert_int_eq(bm_spec_set(&s, "epochs", "+7"), 0);
+	ck_assert_int_eq(s.epochs, 7);
+	ck_assert_int_eq(bm_spec_set(&s, "epochs", "7.0"), -1);
+	ck_assert_str_eq(bm_errmsg(), "'7.0' is not an integer");
+	ck_assert_int_eq(bm_spec_set(&s, "epochs", "1e3"), -1);
+	ck_assert_int_eq(bm_spec_set(&s, "epochs", "99999999999999999999"), -1);
+	ck_assert_str_eq(bm_errmsg(), "'99999999999999999999' is not an integer");
+	ck_assert_int_eq(bm_spec_set(&s, "epochs", "-1"), -1);
+	ck_assert_str_eq(bm_errmsg(), "-1 is out of range [0, 1000000]");
 
 	const char *y = "epochs: 3\nlayers:\n  - {units: 8, activation: tanh}\n  - dropout: 0.1\n  - 2:softmax\n";
 	bm_spec_init(&s);

@@ -13,6 +13,7 @@
 #include "bm_data.h"
 #include "bm_fmt.h"
 #include "bm_io.h"
+#include "bm_values.h"
 
 static const char *const act_names[BM_ACT_COUNT] = {
 	"linear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax",
@@ -122,12 +123,13 @@ int bm_spec_complete(bm_spec_t *spec, const bm_data_t *d)
 
 /* ---- value parsing ---- */
 
+/* Numbers are read by the one number parser, bm_values_parse_num (decimal,
+ * strtod's value; blanks around it allowed): a finite one in [MIN, MAX]
+ * (or [MIN, MAX) when OPEN_MAX). */
 static int parse_double(const char *v, double min, double max, bool open_max, double *out)
 {
-	char *end;
-	errno = 0;
-	double x = strtod(v, &end);
-	if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x)) {
+	double x;
+	if (!bm_values_parse_num(v, strlen(v), &x, NULL) || !isfinite(x)) {
 		bm_seterr("'%s' is not a number", v);
 		return -1;
 	}
@@ -142,20 +144,21 @@ static int parse_double(const char *v, double min, double max, bool open_max, do
 	return 0;
 }
 
+/* An integer: digits without a point or an exponent, below 2^63 in
+ * magnitude (as strtoll takes them), in [MIN, MAX]. */
 static int parse_int(const char *v, long long min, long long max, long long *out)
 {
-	char *end;
-	errno = 0;
-	long long x = strtoll(v, &end, 10);
-	if (end == v || *end != '\0' || errno == ERANGE) {
+	double x;
+	bool integral;
+	if (!bm_values_parse_num(v, strlen(v), &x, &integral) || !integral || !(fabs(x) < 0x1p63)) {
 		bm_seterr("'%s' is not an integer", v);
 		return -1;
 	}
-	if (x < min || x > max) {
+	if (x < (double)min || x > (double)max) {
 		bm_seterr("%s is out of range [%lld, %lld]", v, min, max);
 		return -1;
 	}
-	*out = x;
+	*out = (long long)x;
 	return 0;
 }
 
@@ -328,6 +331,8 @@ int bm_spec_set(bm_spec_t *s, const char *key, const char *v)
 	if (strcmp(key, "shuffle") == 0)
 		return parse_bool(v, &s->shuffle);
 	if (strcmp(key, "seed") == 0) {
+		/* any u64: past the 53 bits a double holds, so not a number of
+		 * bm_values_parse_num but digits for strtoull */
 		char *end;
 		errno = 0;
 		if (v[0] == '-' || v[0] == '\0') {
