@@ -1,4 +1,6 @@
-/* Unit tests of bm_gemm: every transpose, edge sizes, alpha/beta, against the triple loop. */
+/* Unit tests of bm_gemm: every transpose, edge sizes, alpha/beta, on every
+ * path the processor has (BM_CPU generic, sse2, avx2), against the plain
+ * triple loop (BM_CPU=generic's path). */
 #include "config.h"
 
 #include <check.h>
@@ -6,8 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bm_cpu.h"
 #include "bm_gemm.h"
 #include "check_main.h"
+
+/* The paths: BM_CPU_GENERIC up to the best this processor has (avx512
+ * takes the avx2 kernel: not run twice). */
+static int npaths(void)
+{
+	bm_cpu_level_t best = bm_cpu_detected();
+	return (best > BM_CPU_AVX2 ? BM_CPU_AVX2 : best) + 1;
+}
+
+/* Take path L from now on, as BM_CPU=name does. */
+static void use_path(int l)
+{
+	ck_assert_int_eq(setenv("BM_CPU", bm_cpu_name((bm_cpu_level_t)l), 1), 0);
+	ck_assert_int_eq(bm_cpu_init(), 0);
+	ck_assert_int_eq(bm_cpu(), l);
+}
 
 static float *random_matrix(size_t n, unsigned *seed)
 {
@@ -28,7 +47,10 @@ static void sgemm_mt2(bool ta, bool tb, int M, int N, int K, float alpha, const 
 
 static gemm_fn *const fns[] = {bm_sgemm, bm_sgemm_builtin, sgemm_mt2};
 
-/* Compare a product (FN) with the reference on one case; leading dimensions padded to catch stride bugs. */
+/* Compare a product (FN) with the plain loop on one case; leading
+ * dimensions padded to catch stride bugs. The tolerance, 1e-5 (1 + |c|)
+ * sqrt(K), covers float sums of K terms (in blocks, with or without FMA)
+ * against double ones. */
 static void fn_case(gemm_fn *fn, bool ta, bool tb, int M, int N, int K, float alpha, float beta)
 {
 	unsigned seed = (unsigned)(M * 131 + N * 17 + K);
@@ -43,7 +65,7 @@ static void fn_case(gemm_fn *fn, bool ta, bool tb, int M, int N, int K, float al
 		for (int i = 0; i < M; i++)
 			C[(size_t)i * ldc] = NAN; /* must not leak through beta = 0 */
 	fn(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-	bm_sgemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, R, ldc);
+	bm_sgemm_naive(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, R, ldc);
 	for (int i = 0; i < M; i++)
 		for (int j = 0; j < ldc; j++) {
 			float got = C[(size_t)i * ldc + j], want = R[(size_t)i * ldc + j];
@@ -62,8 +84,11 @@ static void fn_case(gemm_fn *fn, bool ta, bool tb, int M, int N, int K, float al
 
 static void one_case(bool ta, bool tb, int M, int N, int K, float alpha, float beta)
 {
-	for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++)
-		fn_case(fns[f], ta, tb, M, N, K, alpha, beta);
+	for (int l = 0; l < npaths(); l++) {
+		use_path(l);
+		for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++)
+			fn_case(fns[f], ta, tb, M, N, K, alpha, beta);
+	}
 }
 
 START_TEST(all_transposes_and_edges)
@@ -84,38 +109,50 @@ START_TEST(alpha_and_beta)
 }
 END_TEST
 
-/* bm_sgemm_mt: the same bytes for any number of threads, on shapes that split into chunks. */
+/* bm_sgemm_mt: the same bytes for any number of threads, on shapes that
+ * split into chunks, on every path (the slow plain loop on the smaller
+ * shapes only). */
 START_TEST(threads_do_not_change_results)
 {
-	static const int sizes[][3] = {{256, 1024, 784}, {64, 784, 256}, {256, 200, 300}, {1024, 10, 1024}};
-	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-		for (int t = 0; t < 4; t++) {
-			bool ta = t & 1, tb = t & 2;
-			int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
-			unsigned seed = 7;
-			float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
-			float *C1 = malloc((size_t)M * N * sizeof(float)), *C = malloc((size_t)M * N * sizeof(float));
-			bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C1, N, 1);
-			for (int nt = 2; nt <= 5; nt++) {
-				bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N, nt);
-				ck_assert_msg(memcmp(C, C1, (size_t)M * N * sizeof(float)) == 0,
-					      "%dx%dx%d ta=%d tb=%d: %d threads differ from 1", M, N, K, ta, tb, nt);
-			}
-			free(A);
-			free(B);
-			free(C);
-			free(C1);
+	static const int sizes[][3] = {{256, 1024, 784}, {64, 784, 256}, {256, 200, 300}, {1024, 10, 1024},
+				       {64, 512, 520}};
+	const int nsizes = (int)(sizeof sizes / sizeof sizes[0]);
+	for (int c = 0; c < npaths() * nsizes * 4; c++) {
+		int l = c / (nsizes * 4), s = c / 4 % nsizes, t = c % 4;
+		if (l == 0 && (double)sizes[s][0] * sizes[s][1] * sizes[s][2] > 3e7)
+			continue;
+		use_path(l);
+		bool ta = t & 1, tb = t & 2;
+		int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
+		unsigned seed = 7;
+		float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
+		float *C1 = malloc((size_t)M * N * sizeof(float)), *C = malloc((size_t)M * N * sizeof(float));
+		bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C1, N, 1);
+		for (int nt = 2; nt <= 5; nt++) {
+			bm_sgemm_mt(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N, nt);
+			ck_assert_msg(memcmp(C, C1, (size_t)M * N * sizeof(float)) == 0,
+				      "%s %dx%dx%d ta=%d tb=%d: %d threads differ from 1", bm_cpu_name(l), M, N, K,
+				      ta, tb, nt);
 		}
+		free(A);
+		free(B);
+		free(C);
+		free(C1);
+	}
 	ck_assert_int_gt(bm_sgemm_chunks(256, 1024, 784), 1);
+	ck_assert_int_eq(bm_sgemm_chunks(64, 512, 520), 2);
 	ck_assert_int_eq(bm_sgemm_chunks(32, 64, 100), 1);
 }
 END_TEST
 
 /* The built-in kernel: a row of C depends only on its row of op(A), not
- * on M (bm-predict's rows do not depend on the batch or the threads). */
+ * on M (bm-predict's rows do not depend on the batch or the threads), on
+ * every path. */
 START_TEST(builtin_rows_do_not_depend_on_m)
 {
-	for (int t = 0; t < 4; t++) {
+	for (int c = 0; c < npaths() * 4; c++) {
+		int l = c / 4, t = c % 4;
+		use_path(l);
 		bool ta = t & 1, tb = t & 2;
 		int M = 197, N = 300, K = 700;
 		unsigned seed = 11;
@@ -140,29 +177,32 @@ START_TEST(builtin_rows_do_not_depend_on_m)
 END_TEST
 
 /* Packed once, the product gives bm_sgemm_builtin's bytes, past the k-
- * and column-blocks (KC 256, NC 1024) and on partial panels. */
+ * and column-blocks (KC 256, NC 1024) and on partial panels, on every
+ * path. */
 START_TEST(packed_equals_builtin)
 {
 	static const int shapes[][3] = {{1, 10, 64}, {97, 64, 100}, {13, 1030, 300}, {50, 17, 784}, {6, 16, 1}};
-	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-		for (int t = 0; t < 4; t++) {
-			bool ta = t & 1, tb = t & 2;
-			int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-			unsigned seed = 5;
-			float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
-			float *C = malloc((size_t)M * N * sizeof(float)), *R = malloc((size_t)M * N * sizeof(float));
-			bm_gemm_packed_t p;
-			ck_assert_int_eq(bm_gemm_pack(&p, tb, K, N, B, tb ? K : N), 0);
-			bm_sgemm_packed(ta, M, A, ta ? M : K, &p, C, N);
-			bm_sgemm_builtin(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, R, N);
-			ck_assert_msg(memcmp(C, R, (size_t)M * N * sizeof(float)) == 0, "%dx%dx%d ta=%d tb=%d", M, N, K,
-				      ta, tb);
-			bm_gemm_packed_free(&p);
-			free(A);
-			free(B);
-			free(C);
-			free(R);
-		}
+	const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
+	for (int c = 0; c < npaths() * nshapes * 4; c++) {
+		int l = c / (nshapes * 4), s = c / 4 % nshapes, t = c % 4;
+		use_path(l);
+		bool ta = t & 1, tb = t & 2;
+		int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+		unsigned seed = 5;
+		float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
+		float *C = malloc((size_t)M * N * sizeof(float)), *R = malloc((size_t)M * N * sizeof(float));
+		bm_gemm_packed_t p;
+		ck_assert_int_eq(bm_gemm_pack(&p, tb, K, N, B, tb ? K : N), 0);
+		bm_sgemm_packed(ta, M, A, ta ? M : K, &p, C, N);
+		bm_sgemm_builtin(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, R, N);
+		ck_assert_msg(memcmp(C, R, (size_t)M * N * sizeof(float)) == 0, "%dx%dx%d ta=%d tb=%d", M, N, K,
+			      ta, tb);
+		bm_gemm_packed_free(&p);
+		free(A);
+		free(B);
+		free(C);
+		free(R);
+	}
 }
 END_TEST
 

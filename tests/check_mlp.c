@@ -1,6 +1,7 @@
 /* check_mlp.c: unit tests of the MLP (gradient checks by finite differences
- * for every layer, activation and loss), the optimizers, schedules, the
- * spec parser, the JSON reader, safetensors and the RNG. */
+ * for every layer, activation and loss), every CPU path against the plain
+ * one, the optimizers, schedules, the spec parser, the JSON reader,
+ * safetensors and the RNG. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bm_cpu.h"
 #include "bm_io.h"
 #include "bm_json.h"
 #include "bm_mlp.h"
@@ -326,6 +328,96 @@ START_TEST(adam_vector_and_scalar_agree)
 }
 END_TEST
 
+/* The paths the processor has: BM_CPU_GENERIC up to AVX2 (avx512 takes
+ * the avx2 kernels: not run twice). */
+static int npaths(void)
+{
+	bm_cpu_level_t best = bm_cpu_detected();
+	return (best > BM_CPU_AVX2 ? BM_CPU_AVX2 : best) + 1;
+}
+
+/* Take path L from now on, as BM_CPU=name does. */
+static void use_path(int l)
+{
+	ck_assert_int_eq(setenv("BM_CPU", bm_cpu_name((bm_cpu_level_t)l), 1), 0);
+	ck_assert_int_eq(bm_cpu_init(), 0);
+	ck_assert_int_eq(bm_cpu(), l);
+}
+
+/* Every path against the plain one (BM_CPU=generic): the outputs of a
+ * forward pass, the gradients of a backward pass and bm_mlp_predict's
+ * outputs agree to 1e-5 (1 + |x|) (the products sum in blocks, in float,
+ * with FMA on avx2; the plain loop in double); Adam gives the same bytes
+ * on every path (no FMA in it). */
+START_TEST(paths_agree_with_generic)
+{
+	enum { N = 37, D = 20, K = 3, P = 64 };
+	float *x = malloc(N * D * sizeof(float)), out[N * K], pred[N * K], ref_out[N * K], ref_pred[N * K];
+	float *grad = NULL, *ref_grad = NULL, w[P], g[P], ref_w[P];
+	int32_t labels[N];
+	bm_spec_t s;
+	bm_spec_init(&s);
+	ck_assert_int_eq(bm_spec_parse_layers(&s, "32:relu,16:tanh,3:softmax"), 0);
+	s.input = D;
+	for (int l = 0; l < npaths(); l++) {
+		use_path(l);
+		bm_rng_t rng;
+		bm_rng_seed(&rng, 9);
+		bm_mlp_t *m = bm_mlp_new(&s);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_int_eq(bm_mlp_reserve(m, N), 0);
+		bm_mlp_init_weights(m, BM_INIT_GLOROT_UNIFORM, &rng);
+		for (int i = 0; i < N * D; i++)
+			x[i] = (float)bm_rng_double(&rng) * 2 - 1;
+		for (int i = 0; i < N; i++)
+			labels[i] = (int32_t)bm_rng_below(&rng, K);
+		memcpy(out, bm_mlp_forward(m, x, N, false, NULL), sizeof out);
+		bm_target_t t = {labels, NULL, K};
+		bm_mlp_loss(m, BM_LOSS_SPARSE_CE, &t, N, NULL);
+		bm_mlp_zero_grad(m);
+		bm_mlp_backward(m, x, N);
+		ck_assert_int_eq(bm_mlp_predict(m, x, N, pred), 0);
+		if (!grad) {
+			grad = malloc(m->nparams * sizeof *grad);
+			ref_grad = malloc(m->nparams * sizeof *ref_grad);
+		}
+		memcpy(l ? grad : ref_grad, m->grads, m->nparams * sizeof *grad);
+		if (l == 0) {
+			memcpy(ref_out, out, sizeof out);
+			memcpy(ref_pred, pred, sizeof pred);
+		}
+		for (int i = 0; i < N * K && l > 0; i++) {
+			ck_assert_msg(fabsf(out[i] - ref_out[i]) <= 1e-5f * (1 + fabsf(ref_out[i])), "%s: forward [%d]",
+			              bm_cpu_name(l), i);
+			ck_assert_msg(fabsf(pred[i] - ref_pred[i]) <= 1e-5f * (1 + fabsf(ref_pred[i])), "%s: predict [%d]",
+			              bm_cpu_name(l), i);
+		}
+		for (size_t i = 0; i < m->nparams && l > 0; i++)
+			ck_assert_msg(fabsf(grad[i] - ref_grad[i]) <= 1e-5f * (1 + fabsf(ref_grad[i])), "%s: grad [%zu]",
+			              bm_cpu_name(l), i);
+		bm_mlp_free(m);
+		/* Adam, vector and scalar */
+		for (int i = 0; i < P; i++) {
+			w[i] = 0.1f * (float)(i % 9) - 0.4f;
+			g[i] = 0.37f * (float)((i * 5) % 11) - 1.9f;
+		}
+		bm_optim_t *o = bm_optim_new(&s, P);
+		for (int step = 0; step < 20; step++) {
+			for (int i = 0; i < P; i++)
+				g[i] = g[i] * 0.9f + 0.01f * w[i];
+			bm_optim_step(o, w, g, 0.01);
+		}
+		bm_optim_free(o);
+		if (l == 0)
+			memcpy(ref_w, w, sizeof w);
+		ck_assert_msg(memcmp(w, ref_w, sizeof w) == 0, "%s: Adam differs from generic", bm_cpu_name(l));
+	}
+	free(x);
+	free(grad);
+	free(ref_grad);
+}
+END_TEST
+
 START_TEST(spec_parsing)
 {
 	bm_spec_t s;
@@ -480,6 +572,7 @@ int main(void)
 	tcase_add_test(tc, loss_values);
 	tcase_add_test(tc, optimizers);
 	tcase_add_test(tc, adam_vector_and_scalar_agree);
+	tcase_add_test(tc, paths_agree_with_generic);
 	tcase_add_test(tc, spec_parsing);
 	tcase_add_test(tc, json);
 	tcase_add_test(tc, safetensors_round_trip);

@@ -9,11 +9,13 @@
  * (its elements are only broadcast, and a broadcast is a load either way);
  * only a last partial panel of MR rows is packed, zero-padded. Packing B
  * transposed goes by 4 x 4 blocks transposed in SSE registers. The kernel
- * is written with GCC vector types and compiled twice (target_clones): for
- * x86-64-v3 (AVX2 + FMA) and plain x86-64 (SSE2), picked at run time, so
- * the shipped build needs no -march. There is no AVX-512 variant: the
- * development machine (AMD EPYC, AVX2+FMA) cannot run one, and untested
- * code does not ship.
+ * is written once with GCC vector types and compiled twice: for x86-64-v3
+ * (AVX2 + FMA) and for the baseline (SSE2 on x86-64); bm_cpu() picks one
+ * per product (BM_CPU_AVX2 and up: the first), so the shipped build needs
+ * no -march. BM_CPU_GENERIC takes the plain triple loop, bm_sgemm_naive,
+ * which stays beside the fast kernel as llm.c keeps matmul_forward_naive.
+ * There is no AVX-512 variant: the development machine (AMD EPYC,
+ * AVX2+FMA) could not run one, and untested code does not ship.
  *
  * Which one is used where. Measured single-threaded (best of 3, OpenBLAS
  * 0.3.21, AMD EPYC with AVX2+FMA, a shared machine whose load made any
@@ -27,8 +29,9 @@
  * (Before A was read in place and B's transposed packing was vectorized,
  * the built-in kernel was at half of OpenBLAS on the batch-32 products.)
  * So: with a CBLAS (HAVE_CBLAS), bm-train sends bm_sgemm through it
- * (bm_gemm_use_cblas): no worse here, and a BLAS tuned for other machines (AVX-512, which
- * this kernel lacks) will be better there. bm-predict uses the built-in
+ * (bm_gemm_use_cblas; not under BM_CPU=generic): no worse here, and a BLAS
+ * tuned for other machines (AVX-512, which this kernel lacks) will be
+ * better there. bm-predict uses the built-in
  * kernel with its weights packed once (bm_sgemm_packed) because its rows
  * do not depend on the batch size, at no cost in speed. Without a CBLAS,
  * the built-in kernel does everything.
@@ -36,6 +39,9 @@
 #include "config.h"
 
 #include "bm_gemm.h"
+#include "bm_cli.h"
+#include "bm_cpu.h"
+#include "bm_err.h"
 #include "bm_pool.h"
 
 #include <stdint.h>
@@ -56,20 +62,25 @@ typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4))); /* unaligned access */
 
 /* Packing buffers (B, and the last partial panel of A), grown once and
- * kept: no allocation per call. */
-static _Thread_local float *apack, *bpack;
-static _Thread_local size_t apack_cap, bpack_cap;
+ * kept: no allocation per call. At most NC x KC and MR x KC floats (1 MiB
+ * and 6 KiB): running out of memory for them ends the program, through
+ * the one out-of-memory handler (bm_xmalloc). */
+typedef struct {
+	void *mem;  /* what bm_xmalloc gave */
+	float *buf; /* in it, 64-byte aligned so the kernel's vector loads are aligned */
+	size_t cap; /* floats */
+} pack_buf_t;
+static _Thread_local pack_buf_t apack, bpack;
 
-static float *grow(float **buf, size_t *cap, size_t n)
+static float *grow(pack_buf_t *p, size_t n)
 {
-	if (n > *cap) {
-		free(*buf);
-		/* 64-byte aligned so the kernel's vector loads are aligned. */
-		if (posix_memalign((void **)buf, 64, n * sizeof(float)) != 0)
-			abort();
-		*cap = n;
+	if (n > p->cap) {
+		free(p->mem);
+		p->mem = bm_xmalloc(n * sizeof(float) + 63);
+		p->buf = (float *)(((uintptr_t)p->mem + 63) & ~(uintptr_t)63);
+		p->cap = n;
 	}
-	return *buf;
+	return p->buf;
 }
 
 /* Pack op(A)[i0.., p0..] (mc x kc) into MR-row panels: panel[k][MR],
@@ -177,11 +188,11 @@ static inline __attribute__((always_inline)) void kernel(int kc, const float *re
 /* Every MR x NR block of C for one block of A (mc x kc, in place: A(i, k)
  * = a[k * ks + i * is]; its last panel, when partial, packed in EDGE) and
  * a packed block of B (kc x nc): C = alpha*AB + (first ? beta*C : C).
- * Compiled for AVX2+FMA and for plain x86-64; the loader picks one. Every
- * element gets the same operations in the same order wherever it lies. */
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-static void macro_kernel(int mc, int nc, int kc, const float *a, size_t ks, size_t is, const float *edge,
-			 const float *bp, float *C, int ldc, float alpha, float beta, bool first)
+ * Every element gets the same operations in the same order wherever it
+ * lies. The body of macro_avx2 and macro_sse2. */
+static inline __attribute__((always_inline)) void macro_body(int mc, int nc, int kc, const float *a, size_t ks,
+							     size_t is, const float *edge, const float *bp, float *C,
+							     int ldc, float alpha, float beta, bool first)
 {
 	v8 acc[MR][2];
 	v8 va = {alpha, alpha, alpha, alpha, alpha, alpha, alpha, alpha};
@@ -216,6 +227,37 @@ static void macro_kernel(int mc, int nc, int kc, const float *a, size_t ks, size
 		}
 }
 
+typedef void macro_fn(int mc, int nc, int kc, const float *a, size_t ks, size_t is, const float *edge,
+		      const float *bp, float *C, int ldc, float alpha, float beta, bool first);
+
+/* macro_body compiled for the baseline: SSE2 on x86-64 (BM_CPU_SSE2). */
+static void macro_sse2(int mc, int nc, int kc, const float *a, size_t ks, size_t is, const float *edge,
+		       const float *bp, float *C, int ldc, float alpha, float beta, bool first)
+{
+	macro_body(mc, nc, kc, a, ks, is, edge, bp, C, ldc, alpha, beta, first);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* macro_body compiled for x86-64-v3: AVX2 and FMA (BM_CPU_AVX2 and up). */
+__attribute__((target("arch=x86-64-v3"))) static void macro_avx2(int mc, int nc, int kc, const float *a, size_t ks,
+								  size_t is, const float *edge, const float *bp,
+								  float *C, int ldc, float alpha, float beta,
+								  bool first)
+{
+	macro_body(mc, nc, kc, a, ks, is, edge, bp, C, ldc, alpha, beta, first);
+}
+#endif
+
+/* The kernel for the level bm_cpu() says (BM_CPU_SSE2 and up). */
+static macro_fn *macro_kernel(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (bm_cpu() >= BM_CPU_AVX2)
+		return macro_avx2;
+#endif
+	return macro_sse2;
+}
+
 /* The blocked product, B packed here block by block, or already packed
  * whole (PACKED, laid out as bm_gemm_pack does): the same operations in
  * the same order either way. */
@@ -230,6 +272,7 @@ static void blocked(bool transa, bool transb, int M, int N, int K, float alpha, 
 				C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j];
 		return;
 	}
+	macro_fn *macro = macro_kernel();
 	for (int j0 = 0; j0 < N; j0 += NC) {
 		int nc = N - j0 < NC ? N - j0 : NC;
 		int ncp = (nc + NR - 1) / NR * NR;
@@ -239,7 +282,7 @@ static void blocked(bool transa, bool transb, int M, int N, int K, float alpha, 
 			if (packed) {
 				bp = packed + (size_t)j0 * K + (size_t)p0 * ncp;
 			} else {
-				float *buf = grow(&bpack, &bpack_cap, (size_t)ncp * kc);
+				float *buf = grow(&bpack, (size_t)ncp * kc);
 				pack_b(transb, B, ldb, p0, j0, kc, nc, buf);
 				bp = buf;
 			}
@@ -248,12 +291,12 @@ static void blocked(bool transa, bool transb, int M, int N, int K, float alpha, 
 				int full = mc / MR * MR; /* rows in whole panels */
 				float *edge = NULL;
 				if (full < mc) {
-					edge = grow(&apack, &apack_cap, (size_t)MR * kc);
+					edge = grow(&apack, (size_t)MR * kc);
 					pack_a(transa, A, lda, i0 + full, p0, mc - full, kc, edge);
 				}
 				const float *a = transa ? A + (size_t)p0 * lda + i0 : A + (size_t)i0 * lda + p0;
-				macro_kernel(mc, nc, kc, a, transa ? (size_t)lda : 1, transa ? 1 : (size_t)lda, edge, bp,
-					     C + (size_t)i0 * ldc + j0, ldc, alpha, beta, p0 == 0);
+				macro(mc, nc, kc, a, transa ? (size_t)lda : 1, transa ? 1 : (size_t)lda, edge, bp,
+				      C + (size_t)i0 * ldc + j0, ldc, alpha, beta, p0 == 0);
 			}
 		}
 	}
@@ -262,19 +305,32 @@ static void blocked(bool transa, bool transb, int M, int N, int K, float alpha, 
 void bm_sgemm_builtin(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
 		      const float *B, int ldb, float beta, float *C, int ldc)
 {
-	blocked(transa, transb, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
+	if (bm_cpu() == BM_CPU_GENERIC)
+		bm_sgemm_naive(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	else
+		blocked(transa, transb, M, N, K, alpha, A, lda, B, ldb, NULL, beta, C, ldc);
 }
 
 /* Blocks in the order blocked() visits them: for each NC-column block
  * (j0), its KC-row blocks (p0), each ncp x kc; so block (j0, p0) starts at
- * j0 * K + p0 * ncp. */
+ * j0 * K + p0 * ncp. Under BM_CPU_GENERIC, op(B) plainly instead, [K, N]
+ * row-major, for bm_sgemm_naive. */
 int bm_gemm_pack(bm_gemm_packed_t *p, bool transb, int K, int N, const float *B, int ldb)
 {
-	size_t n = (size_t)(N + NR - 1) / NR * NR * (size_t)(K > 0 ? K : 1);
 	p->K = K, p->N = N, p->data = NULL;
+	p->plain = bm_cpu() == BM_CPU_GENERIC;
+	size_t n = p->plain ? (size_t)N : (size_t)(N + NR - 1) / NR * NR;
+	n *= (size_t)(K > 0 ? K : 1);
 	if (posix_memalign((void **)&p->data, 64, n * sizeof(float)) != 0) {
 		p->data = NULL;
+		bm_seterr("out of memory");
 		return -1;
+	}
+	if (p->plain) {
+		for (int k = 0; k < K; k++)
+			for (int j = 0; j < N; j++)
+				p->data[(size_t)k * N + j] = transb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+		return 0;
 	}
 	for (int j0 = 0; j0 < N; j0 += NC) {
 		int nc = N - j0 < NC ? N - j0 : NC;
@@ -294,11 +350,14 @@ void bm_gemm_packed_free(bm_gemm_packed_t *p)
 
 void bm_sgemm_packed(bool transa, int M, const float *A, int lda, const bm_gemm_packed_t *P, float *C, int ldc)
 {
-	blocked(transa, false, M, P->N, P->K, 1.0f, A, lda, NULL, 0, P->data, 0.0f, C, ldc);
+	if (P->plain)
+		bm_sgemm_naive(transa, false, M, P->N, P->K, 1.0f, A, lda, P->data, P->N, 0.0f, C, ldc);
+	else
+		blocked(transa, false, M, P->N, P->K, 1.0f, A, lda, NULL, 0, P->data, 0.0f, C, ldc);
 }
 
-void bm_sgemm_ref(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
-		  const float *B, int ldb, float beta, float *C, int ldc)
+void bm_sgemm_naive(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
+		    const float *B, int ldb, float beta, float *C, int ldc)
 {
 	for (int i = 0; i < M; i++)
 		for (int j = 0; j < N; j++) {
@@ -315,16 +374,13 @@ void bm_sgemm_ref(bool transa, bool transb, int M, int N, int K, float alpha, co
 
 bm_sgemm_fn *bm_sgemm_blas;
 
-const char *bm_gemm_backend(void)
-{
-	return bm_sgemm_blas ? "cblas" : "builtin";
-}
-
 void bm_sgemm(bool transa, bool transb, int M, int N, int K, float alpha, const float *A, int lda,
 	      const float *B, int ldb, float beta, float *C, int ldc)
 {
-	(bm_sgemm_blas ? bm_sgemm_blas : bm_sgemm_builtin)(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C,
-							   ldc);
+	if (bm_sgemm_blas && bm_cpu() != BM_CPU_GENERIC)
+		bm_sgemm_blas(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+	else
+		bm_sgemm_builtin(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* Chunks: a product of fewer than CHUNK_MIN_WORK multiply-adds is one

@@ -16,7 +16,8 @@
  * from the logits, as Keras and torch do, so they stay finite.
  *
  * Results never depend on the number of threads: every sum is done by one
- * thread in a fixed order.
+ * thread in a fixed order. The matrix products take the path bm_cpu() says
+ * (bm_gemm.h); the rest is plain C.
  */
 #ifndef BM_MLP_H
 #define BM_MLP_H
@@ -67,10 +68,14 @@ typedef struct {
 } bm_target_t;
 
 /* A model for SPEC (spec->input and the layers must be set; the last layer
- * dense); parameters zero. NULL with bm_errmsg() on error. */
+ * dense); parameters zero. NULL with bm_errmsg() on error (no input width,
+ * a last layer that is not dense, more than 2^31 parameters, out of
+ * memory). */
 bm_mlp_t *bm_mlp_new(const bm_spec_t *spec);
+/* Release M (NULL is fine). */
 void bm_mlp_free(bm_mlp_t *m);
-/* Allocate activations for batches of up to N rows. 0 or -1. */
+/* Allocate activations for batches of up to N rows. Returns 0, or -1 with
+ * bm_errmsg() (batches too large for the model, out of memory). */
 int bm_mlp_reserve(bm_mlp_t *m, int n);
 /* Threads for the matrix products (1 = none); never changes the results. */
 void bm_mlp_set_threads(bm_mlp_t *m, int n);
@@ -78,8 +83,9 @@ void bm_mlp_set_threads(bm_mlp_t *m, int n);
 /* Keras initializers: weights from INIT, biases zero; drawn layer by layer. */
 void bm_mlp_init_weights(bm_mlp_t *m, bm_init_t init, bm_rng_t *rng);
 
-/* Forward B rows of X [B, input]; returns the output [B, output]. TRAINING
- * turns dropout on (masks drawn from RNG). */
+/* Forward B rows of X [B, input] (B within bm_mlp_reserve's); returns the
+ * output [B, output], in M. TRAINING turns dropout on (masks drawn from
+ * RNG). Cannot fail. */
 const float *bm_mlp_forward(bm_mlp_t *m, const float *x, int B, bool training, bm_rng_t *rng);
 
 /* Inference: OUT[B, output] = the model applied to X[B, input] (dropout

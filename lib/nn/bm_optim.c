@@ -4,13 +4,18 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "bm_cpu.h"
+#include "bm_err.h"
+
 bm_optim_t *bm_optim_new(const bm_spec_t *spec, size_t n)
 {
 	bm_spec_t s = *spec;
 	bm_spec_resolve(&s);
 	bm_optim_t *o = calloc(1, sizeof *o);
-	if (!o)
+	if (!o) {
+		bm_seterr("out of memory");
 		return NULL;
+	}
 	o->kind = s.optimizer;
 	o->lr = s.learning_rate;
 	o->beta_1 = s.beta_1;
@@ -24,6 +29,7 @@ bm_optim_t *bm_optim_new(const bm_spec_t *spec, size_t n)
 	o->m = calloc(2 * n + 1, sizeof(float));
 	if (!o->m) {
 		free(o);
+		bm_seterr("out of memory");
 		return NULL;
 	}
 	o->v = o->m + n;
@@ -42,10 +48,12 @@ size_t bm_optim_state_count(const bm_optim_t *o) { return 2 * o->n; }
 
 /* The Adam update of every parameter in one pass over w, g, m, v:
  *   m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= alpha m / (sqrt(v) + eps)
- * An AVX version (8 at a time, chosen at run time by cpuid) and a scalar
- * one; both round every operation the same way (no FMA contraction; sqrt
- * and division are correctly rounded), so they give the same bytes. The
- * scalar loop does not vectorize by itself: sqrtf may set errno. */
+ * An AVX version (8 at a time; bm_cpu() BM_CPU_AVX2 and up) and the plain
+ * scalar one (BM_CPU_GENERIC and BM_CPU_SSE2, and the AVX version's tail);
+ * both round every operation the same way (no FMA: the AVX version is
+ * compiled for AVX alone, and the scalar one keeps each product rounded;
+ * sqrt and division are correctly rounded), so they give the same bytes.
+ * The scalar loop does not vectorize by itself: sqrtf may set errno. */
 static void adam_scalar(float *w, const float *g, float *m, float *v, size_t i, size_t n, float c1, float c2,
                         float eps, float alpha)
 {
@@ -85,10 +93,7 @@ static void adam_update(float *w, const float *g, float *m, float *v, size_t n, 
 {
 	size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-	static int avx = -1;
-	if (avx < 0)
-		avx = __builtin_cpu_supports("avx") ? 1 : 0;
-	if (avx)
+	if (bm_cpu() >= BM_CPU_AVX2)
 		i = adam_avx(w, g, m, v, n, c1, c2, eps, alpha);
 #endif
 	adam_scalar(w, g, m, v, i, n, c1, c2, eps, alpha);

@@ -28,13 +28,17 @@ typedef struct {
 	float *m, *v; /* moments [n] each, one allocation (m first) */
 } bm_optim_t;
 
-/* An optimizer for N parameters with the settings of SPEC (resolved). NULL on no memory. */
+/* An optimizer for N parameters with the settings of SPEC (resolved), its
+ * state zero. NULL with bm_errmsg() "out of memory". */
 bm_optim_t *bm_optim_new(const bm_spec_t *spec, size_t n);
+/* Release O (NULL is fine). */
 void bm_optim_free(bm_optim_t *o);
 /* Floats of state (m and v) to save: 2 * n. */
 size_t bm_optim_state_count(const bm_optim_t *o);
 
-/* One step with learning rate LR on PARAMS[n] with GRADS[n]. */
+/* One step with learning rate LR on PARAMS[n] with GRADS[n]. Adam's pass
+ * is vectorized from BM_CPU_AVX2 up (bm_cpu.h), to the same bytes as the
+ * plain loop. Cannot fail. */
 void bm_optim_step(bm_optim_t *o, float *params, const float *grads, double lr);
 
 /* The learning rate of SPEC's schedule at EPOCH (0-based) and STEP (0-based

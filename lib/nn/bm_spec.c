@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "bm_buf.h"
 #include "bm_data.h"
 #include "bm_fmt.h"
 #include "bm_io.h"
@@ -572,40 +573,22 @@ void bm_spec_layers_str(const bm_spec_t *s, char *buf, size_t size)
 	}
 }
 
-typedef struct {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf_t *b, const char *fmt, ...)
+/* Append printf's text to B (out of memory ends the program: bm_buf). */
+static void sb_printf(bm_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(bm_buf_t *b, const char *fmt, ...)
 {
 	va_list ap;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->buf && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *nb = realloc(b->buf, cap);
-		if (!nb) {
-			b->oom = true;
-			return;
-		}
-		b->buf = nb;
-		b->cap = cap;
-	}
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	bm_buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
 }
 
-static void sb_double(sbuf_t *b, const char *key, double x)
+static void sb_double(bm_buf_t *b, const char *key, double x)
 {
 	char t[40];
 	bm_fmt_double(t, sizeof t, x);
@@ -617,7 +600,7 @@ char *bm_spec_to_yaml(const bm_spec_t *spec)
 {
 	bm_spec_t s = *spec;
 	bm_spec_resolve(&s);
-	sbuf_t b = {0};
+	bm_buf_t b = {0};
 	sb_printf(&b, "input: %d\nlayers:\n", s.input);
 	for (int i = 0; i < s.nlayers; i++) {
 		const bm_layer_spec_t *l = &s.layers[i];
@@ -666,11 +649,7 @@ char *bm_spec_to_yaml(const bm_spec_t *spec)
 	          (unsigned long long)s.seed, s.shuffle ? "true" : "false");
 	sb_double(&b, "validation_split", s.validation_split);
 	sb_printf(&b, "patience: %d\n", s.patience);
-	if (b.oom) {
-		free(b.buf);
-		return NULL;
-	}
-	return b.buf;
+	return b.s;
 }
 
 int bm_spec_dense_count(const bm_spec_t *s)

@@ -86,7 +86,8 @@ typedef struct {
 	int patience; /* 0: no early stopping */
 } bm_spec_t;
 
-/* Names: "relu"..., "sparse_categorical_crossentropy"..., "adam"..., "cosine"..., "he_uniform"... */
+/* Names: "relu"..., "sparse_categorical_crossentropy"..., "adam"...,
+ * "cosine"..., "he_uniform"...; "?" for a value out of range. */
 const char *bm_act_name(bm_act_t a);
 const char *bm_loss_name(bm_loss_t l);
 const char *bm_optim_name(bm_optim_kind_t o);
@@ -113,19 +114,26 @@ struct bm_data;
 int bm_spec_complete(bm_spec_t *spec, const struct bm_data *d);
 
 /* Set one option by its YAML name ("learning_rate", "epochs", "layers"...)
- * from its text. Returns 0, -1 with bm_errmsg() ("unknown option", "bad
- * value"), without file or position: callers add them. */
+ * from its text (numbers as bm_values_parse_num reads them). Returns 0; or
+ * -1 with bm_errmsg() ("unknown option 'x'", "'x' is not a number", "2 is
+ * out of range [0, 1)"...), without file or position: callers add them;
+ * S then unchanged. */
 int bm_spec_set(bm_spec_t *s, const char *key, const char *value);
-/* Replace the layers with the compact form "64:relu,dropout:0.2,10:softmax". */
+/* Replace the layers with the compact form "64:relu,dropout:0.2,10:softmax".
+ * Returns 0; or -1 with bm_errmsg() (an unknown activation, a size of 0, a
+ * bad dropout rate, more than BM_MAX_LAYERS), the layers then unchanged. */
 int bm_spec_parse_layers(bm_spec_t *s, const char *text);
 
 /* Read a YAML mapping of options (layers as a list of {units, activation}
  * or {dropout} mappings, or a compact string) from PATH or TEXT of LEN
- * bytes (named NAME in messages) on top of S. */
+ * bytes (named NAME in messages) on top of S. Returns 0; or -1 with
+ * bm_errmsg() "NAME:LINE:COLUMN: what is wrong" (a syntax error, an unknown
+ * key, a bad value) or the file's open error, S then partly set. */
 int bm_spec_load_yaml(bm_spec_t *s, const char *path);
 int bm_spec_load_yaml_text(bm_spec_t *s, const char *name, const char *text, size_t len);
 
-/* S as YAML text (malloc'd, NUL-terminated) that bm_spec_load_yaml_text reads back. */
+/* S as YAML text (malloc'd, NUL-terminated) that bm_spec_load_yaml_text
+ * reads back; out of memory ends the program (bm_buf). */
 char *bm_spec_to_yaml(const bm_spec_t *s);
 /* The compact form of the layers ("64:relu,10:softmax"), in BUF. */
 void bm_spec_layers_str(const bm_spec_t *s, char *buf, size_t size);
