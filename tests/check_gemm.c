@@ -8,24 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bm_cpu.h"
 #include "bm_gemm.h"
 #include "check_main.h"
+#include "check_paths.h"
 
-/* The paths: BM_CPU_GENERIC up to the best this processor has (avx512
- * takes the avx2 kernel: not run twice). */
-static int npaths(void)
+/* Case C of a loop over every path, shape of SHAPES[n] and transpose:
+ * take its path, and set its transposes and sizes. Returns its path. */
+static int case_of(int c, const int (*shapes)[3], int n, bool *ta, bool *tb, int *M, int *N, int *K)
 {
-	bm_cpu_level_t best = bm_cpu_detected();
-	return (best > BM_CPU_AVX2 ? BM_CPU_AVX2 : best) + 1;
-}
-
-/* Take path L from now on, as BM_CPU=name does. */
-static void use_path(int l)
-{
-	ck_assert_int_eq(setenv("BM_CPU", bm_cpu_name((bm_cpu_level_t)l), 1), 0);
-	ck_assert_int_eq(bm_cpu_init(), 0);
-	ck_assert_int_eq(bm_cpu(), l);
+	int l = c / (n * 4), s = c / 4 % n;
+	use_path(l);
+	*ta = c & 1, *tb = c & 2;
+	*M = shapes[s][0], *N = shapes[s][1], *K = shapes[s][2];
+	return l;
 }
 
 static float *random_matrix(size_t n, unsigned *seed)
@@ -118,12 +113,10 @@ START_TEST(threads_do_not_change_results)
 				       {64, 512, 520}};
 	const int nsizes = (int)(sizeof sizes / sizeof sizes[0]);
 	for (int c = 0; c < npaths() * nsizes * 4; c++) {
-		int l = c / (nsizes * 4), s = c / 4 % nsizes, t = c % 4;
-		if (l == 0 && (double)sizes[s][0] * sizes[s][1] * sizes[s][2] > 3e7)
+		bool ta, tb;
+		int M, N, K, l = case_of(c, sizes, nsizes, &ta, &tb, &M, &N, &K);
+		if (l == 0 && (double)M * N * K > 3e7)
 			continue;
-		use_path(l);
-		bool ta = t & 1, tb = t & 2;
-		int M = sizes[s][0], N = sizes[s][1], K = sizes[s][2];
 		unsigned seed = 7;
 		float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
 		float *C1 = malloc((size_t)M * N * sizeof(float)), *C = malloc((size_t)M * N * sizeof(float));
@@ -184,10 +177,9 @@ START_TEST(packed_equals_builtin)
 	static const int shapes[][3] = {{1, 10, 64}, {97, 64, 100}, {13, 1030, 300}, {50, 17, 784}, {6, 16, 1}};
 	const int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
 	for (int c = 0; c < npaths() * nshapes * 4; c++) {
-		int l = c / (nshapes * 4), s = c / 4 % nshapes, t = c % 4;
-		use_path(l);
-		bool ta = t & 1, tb = t & 2;
-		int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+		bool ta, tb;
+		int M, N, K;
+		case_of(c, shapes, nshapes, &ta, &tb, &M, &N, &K);
 		unsigned seed = 5;
 		float *A = random_matrix((size_t)M * K, &seed), *B = random_matrix((size_t)K * N, &seed);
 		float *C = malloc((size_t)M * N * sizeof(float)), *R = malloc((size_t)M * N * sizeof(float));

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bm_cpu.h"
 #include "bm_io.h"
 #include "bm_json.h"
 #include "bm_mlp.h"
@@ -19,6 +18,7 @@
 #include "bm_safetensors.h"
 #include "bm_spec.h"
 #include "check_main.h"
+#include "check_paths.h"
 
 #define B 5
 #define IN 6
@@ -327,22 +327,6 @@ START_TEST(adam_vector_and_scalar_agree)
 	bm_optim_free(o);
 }
 END_TEST
-
-/* The paths the processor has: BM_CPU_GENERIC up to AVX2 (avx512 takes
- * the avx2 kernels: not run twice). */
-static int npaths(void)
-{
-	bm_cpu_level_t best = bm_cpu_detected();
-	return (best > BM_CPU_AVX2 ? BM_CPU_AVX2 : best) + 1;
-}
-
-/* Take path L from now on, as BM_CPU=name does. */
-static void use_path(int l)
-{
-	ck_assert_int_eq(setenv("BM_CPU", bm_cpu_name((bm_cpu_level_t)l), 1), 0);
-	ck_assert_int_eq(bm_cpu_init(), 0);
-	ck_assert_int_eq(bm_cpu(), l);
-}
 
 /* Every path against the plain one (BM_CPU=generic): the outputs of a
  * forward pass, the gradients of a backward pass and bm_mlp_predict's
