@@ -99,3 +99,31 @@ void bm_pool_run(int tasks, int threads, bm_pool_fn *fn, void *arg)
 		pthread_cond_wait(&pool.done, &pool.mu);
 	pthread_mutex_unlock(&pool.mu);
 }
+
+int bm_pool_spawn(int tasks, bm_pool_fn *fn, void *arg)
+{
+	if (tasks <= 0)
+		return 0;
+	pthread_mutex_lock(&pool.mu);
+	int helpers = start_helpers(tasks);
+	if (helpers > 0) {
+		pool.fn = fn;
+		pool.arg = arg;
+		pool.tasks = tasks;
+		pool.next = 0;
+		pool.want = helpers;
+		pool.busy = helpers;
+		pool.gen++;
+		pthread_cond_broadcast(&pool.wake);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return helpers;
+}
+
+void bm_pool_join(void)
+{
+	pthread_mutex_lock(&pool.mu);
+	while (pool.busy > 0)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+}

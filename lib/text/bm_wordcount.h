@@ -4,8 +4,10 @@
  * when they are plain regular files, read through bm_in_t otherwise, so gzip
  * is decompressed), stdin, memory, or word<TAB>count lines to merge. Each
  * input ends a word. With threads > 1 the input is cut at word boundaries
- * into blocks that a pool of threads counts into their own hash maps, merged
- * at bm_wc_finish(); the result never depends on the number of threads.
+ * into blocks that tasks on the thread pool (bm_pool) count into their own
+ * hash maps, combined at bm_wc_finish(); the result never depends on the
+ * number of threads. The word scan is the one bm_cpu() picks (plain C,
+ * SSE2 or AVX2; BM_CPU forces one), with the same result on every path.
  *
  * Words: maximal runs of bytes other than ASCII whitespace (space, \t, \n,
  * \v, \f, \r), or with `alnum` maximal runs of ASCII letters, digits and
@@ -23,7 +25,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bm_hashmap.h"
 #include "bm_io.h"
 
 typedef struct bm_wc_opts {
@@ -55,14 +56,19 @@ typedef struct bm_wc bm_wc_t;
 /* Defaults: 1 thread, whitespace words, no folding, 1 MiB blocks, positions kept. */
 void bm_wc_opts_init(bm_wc_opts_t *o);
 
+/* A new, empty counter with options O (the scan chosen by bm_cpu() now);
+ * NULL when out of memory. */
 bm_wc_t *bm_wc_new(const bm_wc_opts_t *o);
+/* Free WC (NULL: nothing), waiting for its threads first. */
 void bm_wc_free(bm_wc_t *wc);
 
-/* Count the words of PATH (NULL or "-": stdin). */
+/* Count the words of PATH (NULL or "-": stdin). Returns 0, or -1 when it
+ * cannot be opened or read ("PATH: why") or out of memory. */
 int bm_wc_count_file(bm_wc_t *wc, const char *path);
-/* Count the words of an open input to its end. */
+/* Count the words of an open input to its end; 0, or -1 as above. */
 int bm_wc_count_in(bm_wc_t *wc, bm_in_t *in);
-/* Count the words of N bytes at P, which must stay valid until bm_wc_finish(). */
+/* Count the words of N bytes at P, which must stay valid until
+ * bm_wc_finish(); 0, or -1 when out of memory. */
 int bm_wc_count_mem(bm_wc_t *wc, const void *p, size_t n);
 
 /* Add the word<TAB>count lines of PATH (any order, repeats summed); a bad
@@ -70,10 +76,13 @@ int bm_wc_count_mem(bm_wc_t *wc, const void *p, size_t n);
  * apply to the words read. */
 int bm_wc_merge_file(bm_wc_t *wc, const char *path);
 /* Add COUNT to WORD (LEN bytes, taken as it is but for ignore_case and
- * min_length); -1 when the sum passes UINT64_MAX or out of memory. */
+ * min_length); -1 when the sum passes UINT64_MAX or out of memory. It adds
+ * into the first map: with threads > 1, call it before counting text. */
 int bm_wc_add(bm_wc_t *wc, const void *word, size_t len, uint64_t count);
 
-/* Wait for the threads and merge their maps; call once, after all input. */
+/* Wait for the threads and combine their maps; call once, after all
+ * input. Returns 0, or -1 when a thread ran out of memory or a count
+ * passes UINT64_MAX. */
 int bm_wc_finish(bm_wc_t *wc);
 
 typedef struct bm_wc_word {
@@ -87,18 +96,13 @@ typedef struct bm_wc_word {
  * next call or bm_wc_free; returns its length, or -1 when out of memory. */
 ptrdiff_t bm_wc_result(bm_wc_t *wc, bm_wc_sort_t order, uint64_t min_count, uint64_t top,
 		       const bm_wc_word_t **out);
-/* bm_wc_result written as lines to OUT. */
+/* bm_wc_result written as lines to OUT; 0, or -1 on a write error or out
+ * of memory. */
 int bm_wc_write(bm_wc_t *wc, bm_out_t *out, bm_wc_sort_t order, uint64_t min_count,
 		uint64_t top, bm_wc_format_t format);
 
 /* Distinct words and total words counted (after bm_wc_finish). */
 uint64_t bm_wc_distinct(const bm_wc_t *wc);
 uint64_t bm_wc_total(const bm_wc_t *wc);
-
-/* The whitespace scanner in use: "avx2", "sse2" or "scalar" (chosen from the
- * CPU at first use). bm_wc_set_simd forces one (for tests and benchmarks;
- * NULL: the best available); -1 when the CPU lacks it. */
-const char *bm_wc_simd(void);
-int bm_wc_set_simd(const char *name);
 
 #endif
