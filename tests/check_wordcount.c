@@ -15,6 +15,7 @@
 #include "bm_arena.h"
 #include "bm_cli.h"
 #include "bm_cpu.h"
+#include "bm_hash.h"
 #include "bm_hashmap.h"
 #include "bm_wordcount.h"
 #include "check_main.h"
@@ -82,15 +83,27 @@ START_TEST(pad16_and_hash_stay_inside_the_key)
 		if (n <= 16) {
 			uint8_t want[16] = {0};
 			memcpy(want, k, n);
-			ck_assert_uint_eq(key.k0, bm_hm_rd64(want));
-			ck_assert_uint_eq(key.k1, bm_hm_rd64(want + 8));
+			ck_assert_uint_eq(key.k0, bm_hash_rd64(want));
+			ck_assert_uint_eq(key.k1, bm_hash_rd64(want + 8));
 		}
-		ck_assert_uint_eq(bm_hash_bytes(k, n), key.tag & (~0ull >> 5));
+		ck_assert_uint_eq(bm_hash_bytes(k, n, 0) & (~0ull >> 5), key.tag & (~0ull >> 5));
+		ck_assert_uint_ne(bm_hash_bytes(k, n, 1), bm_hash_bytes(k, n, 0));
+		if (n <= 16) {
+			/* the branch-free load of a key with 16 bytes of slack */
+			uint8_t slack[32];
+			memcpy(slack, k, n);
+			memset(slack + n, 0xa5, sizeof slack - n);
+			uint64_t k0, k1;
+			bm_hash_load16(slack, n, &k0, &k1);
+			ck_assert_uint_eq(k0, key.k0);
+			ck_assert_uint_eq(k1, key.k1);
+		}
 		munmap(base, maplen);
 	}
+	ck_assert_uint_ne(bm_hash_bytes(NULL, 0, 0), bm_hash_bytes(NULL, 0, 7));
 	/* Keys that differ only in trailing NULs or length differ. */
-	ck_assert_uint_ne(bm_hash_bytes("ab", 2), bm_hash_bytes("ab\0", 3));
-	ck_assert_uint_ne(bm_hash_bytes("a", 1), bm_hash_bytes("b", 1));
+	ck_assert_uint_ne(bm_hash_bytes("ab", 2, 0), bm_hash_bytes("ab\0", 3, 0));
+	ck_assert_uint_ne(bm_hash_bytes("a", 1, 0), bm_hash_bytes("b", 1, 0));
 }
 END_TEST
 

@@ -1,4 +1,4 @@
-/* bm_hashmap.c: byte strings -> counters (see bm_hashmap.h). */
+/* bm_hashmap.c: the hash table (see bm_hashmap.h). */
 #include "config.h"
 
 #include "bm_hashmap.h"
@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #define INIT_SLOTS 1024
+#define MIN_SLOTS 16
 
 /* Grow when more than 5/8 of the slots are used. */
 static size_t grow_limit(size_t nslots)
@@ -97,13 +98,24 @@ int bm_hashmap_init(bm_hashmap_t *m)
 
 int bm_hashmap_init2(bm_hashmap_t *m, bool positions)
 {
+	return bm_hashmap_init_for(m, positions, grow_limit(INIT_SLOTS) - 1);
+}
+
+int bm_hashmap_init_for(bm_hashmap_t *m, bool positions, size_t keys)
+{
 	memset(m, 0, sizeof *m);
 	m->positions = positions;
-	if (alloc_slots(INIT_SLOTS, &m->slots, positions ? &m->first : NULL) < 0)
+	size_t nslots = MIN_SLOTS;
+	while (grow_limit(nslots) <= keys) {
+		if (nslots > SIZE_MAX / 2)
+			return -1;
+		nslots *= 2;
+	}
+	if (alloc_slots(nslots, &m->slots, positions ? &m->first : NULL) < 0)
 		return -1;
-	m->mask = INIT_SLOTS - 1;
-	m->first_cap = INIT_SLOTS;
-	m->grow_at = grow_limit(INIT_SLOTS);
+	m->mask = nslots - 1;
+	m->first_cap = nslots;
+	m->grow_at = grow_limit(nslots);
 	return 0;
 }
 
@@ -214,8 +226,8 @@ static bm_hm_slot_t *fill(bm_hashmap_t *m, bm_hm_slot_t *s, const bm_hm_key_t *k
 	s->tag = k->tag;
 	s->count = 0;
 	if (k->len <= 16) {
-		bm_hm_wr64(s->key.b, k->k0);
-		bm_hm_wr64(s->key.b + 8, k->k1);
+		bm_hash_wr64(s->key.b, k->k0);
+		bm_hash_wr64(s->key.b + 8, k->k1);
 	} else {
 		s->key.l.p = p;
 		s->key.l.len = k->len;
@@ -260,7 +272,7 @@ bm_hm_slot_t *bm_hashmap_get(const bm_hashmap_t *m, const void *key, size_t n)
 			return NULL;
 		if (s->tag == k.tag) {
 			if (n <= 16) {
-				if (bm_hm_rd64(s->key.b) == k.k0 && bm_hm_rd64(s->key.b + 8) == k.k1)
+				if (bm_hash_rd64(s->key.b) == k.k0 && bm_hash_rd64(s->key.b + 8) == k.k1)
 					return s;
 			} else if (s->key.l.len == n && memcmp(s->key.l.p, key, n) == 0) {
 				return s;
@@ -278,8 +290,8 @@ static int add_slot(bm_hashmap_t *dst, const bm_hm_slot_t *s, uint64_t first)
 	const uint8_t *key = bm_hm_slot_key(s, &len);
 	bm_hm_key_t k = {s->tag, 0, 0, key, len};
 	if (len <= 16) {
-		k.k0 = bm_hm_rd64(s->key.b);
-		k.k1 = bm_hm_rd64(s->key.b + 8);
+		k.k0 = bm_hash_rd64(s->key.b);
+		k.k1 = bm_hash_rd64(s->key.b + 8);
 	}
 	size_t i = k.tag & dst->mask;
 	bm_hm_slot_t *d;
@@ -292,7 +304,7 @@ static int add_slot(bm_hashmap_t *dst, const bm_hm_slot_t *s, uint64_t first)
 			break;
 		}
 		if (d->tag == k.tag &&
-		    (len <= 16 ? bm_hm_rd64(d->key.b) == k.k0 && bm_hm_rd64(d->key.b + 8) == k.k1
+		    (len <= 16 ? bm_hash_rd64(d->key.b) == k.k0 && bm_hash_rd64(d->key.b + 8) == k.k1
 			       : d->key.l.len == len && memcmp(d->key.l.p, key, len) == 0)) {
 			if (dst->first && first < dst->first[i])
 				dst->first[i] = first;
@@ -324,15 +336,15 @@ bm_hm_slot_t *bm_hashmap_find(const bm_hashmap_t *m, const bm_hm_slot_t *like)
 	const uint8_t *key = bm_hm_slot_key(like, &len);
 	uint64_t k0 = 0, k1 = 0;
 	if (len <= 16) {
-		k0 = bm_hm_rd64(like->key.b);
-		k1 = bm_hm_rd64(like->key.b + 8);
+		k0 = bm_hash_rd64(like->key.b);
+		k1 = bm_hash_rd64(like->key.b + 8);
 	}
 	for (size_t i = like->tag & m->mask;; i = (i + 1) & m->mask) {
 		bm_hm_slot_t *d = &m->slots[i];
 		if (d->tag == 0)
 			return NULL;
 		if (d->tag == like->tag &&
-		    (len <= 16 ? bm_hm_rd64(d->key.b) == k0 && bm_hm_rd64(d->key.b + 8) == k1
+		    (len <= 16 ? bm_hash_rd64(d->key.b) == k0 && bm_hash_rd64(d->key.b + 8) == k1
 			       : d->key.l.len == len && memcmp(d->key.l.p, key, len) == 0))
 			return d;
 	}

@@ -1,7 +1,14 @@
-/* bm_hashmap.h: byte strings -> 64-bit counters, for word counting.
+/* bm_hashmap.h: the one hash table in bm: byte strings -> 64-bit values.
+ *
+ * The word counter keeps counts in it (one map per thread, merged); the
+ * string map (bm_strmap) and the label table (bm_labels) keep an index into
+ * their own arrays of entries (index + 1: a new key's value is 0). All keys
+ * are byte strings, so one table serves all three, as one khash
+ * instantiation would; what differs (counting, first positions, merging)
+ * is in functions a user calls or not.
  *
  * Open addressing with linear probing over 32-byte slots (two per cache
- * line), each holding the key's hash, its count and the key itself when it
+ * line), each holding the key's hash, its value and the key itself when it
  * is at most 16 bytes (zero-padded; longer keys are copied into an arena and
  * the slot holds a pointer and the length). A lookup of a short key is then
  * one cache line: no pointer to follow, no memcmp call. The stored hash has
@@ -16,8 +23,9 @@
  * thread and merge them (bm_hashmap_merge, or bm_hashmap_find and
  * bm_hashmap_add). Iterate with bm_hashmap_next().
  *
- * The hash (bm_hash_bytes) is fixed, unseeded, the same on every platform,
- * and never reads outside the key; output order must not depend on it.
+ * The hash is bm_hash_bytes with seed 0 (bm_hash.h): fixed, the same on
+ * every platform, never reading outside the key; output order must not
+ * depend on it.
  */
 #ifndef BM_HASHMAP_H
 #define BM_HASHMAP_H
@@ -28,10 +36,14 @@
 #include <string.h>
 
 #include "bm_arena.h"
+#include "bm_hash.h"
 
 typedef struct bm_hm_slot {
 	uint64_t tag;   /* 0: empty; else the hash, top 5 bits = min(length, 31 when > 16) */
-	uint64_t count;
+	union {
+		uint64_t count; /* the word counter's name for the value */
+		uint64_t value; /* 0 when the key was just added */
+	};
 	union {
 		uint8_t b[16]; /* a key of at most 16 bytes, zero-padded */
 		struct {
@@ -59,87 +71,19 @@ typedef struct bm_hm_key {
 	size_t len;
 } bm_hm_key_t;
 
-/* ---- hashing ---- */
+/* ---- keys ---- */
 
-/* Little-endian loads on every platform. */
-static inline uint64_t bm_hm_rd64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-static inline void bm_hm_wr64(uint8_t *p, uint64_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	memcpy(p, &v, 8);
-}
-
-static inline uint64_t bm_hm_rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap32(v);
-#endif
-	return v;
-}
-
-/* Multiply and fold: the 128-bit product's halves xor-ed. */
-static inline uint64_t bm_hm_mix(uint64_t a, uint64_t b)
-{
-#ifdef __SIZEOF_INT128__
-	__uint128_t r = (__uint128_t)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-#else
-	uint64_t h = (a ^ (b >> 29)) * 0x9e3779b97f4a7c15u;
-	return h ^ (h >> 31) ^ (b * 0xd6e8feb86659fd93u);
-#endif
-}
-
-#define BM_HM_K0 0xa0761d6478bd642full
-#define BM_HM_K1 0xe7037ed1a0b428dbull
-#define BM_HM_K2 0x8ebc6af09c88c6e3ull
 #define BM_HM_LONG 31u
 
-/* The bytes of a key of 1..16 bytes as two zero-padded little-endian words,
- * with overlapping loads only inside the key. */
-static inline __attribute__((always_inline)) void bm_hm_pad16(const uint8_t *p, size_t n, uint64_t *k0, uint64_t *k1)
+/* The stored hash of a key of N (1..16) bytes given as its padded words. */
+static inline __attribute__((always_inline)) uint64_t bm_hm_tag_short(uint64_t k0, uint64_t k1,
+								      size_t n)
 {
-	if (n >= 8) {
-		*k0 = bm_hm_rd64(p);
-		*k1 = n > 8 ? bm_hm_rd64(p + n - 8) >> (8 * (16 - n)) : 0;
-	} else if (n >= 4) {
-		*k0 = bm_hm_rd32(p) | bm_hm_rd32(p + n - 4) << (8 * (n - 4));
-		*k1 = 0;
-	} else {
-		*k0 = (uint64_t)p[0] | (uint64_t)p[n >> 1] << (8 * (n >> 1)) |
-		      (uint64_t)p[n - 1] << (8 * (n - 1));
-		*k1 = 0;
-	}
-}
-
-static inline uint64_t bm_hm_hash_long(const uint8_t *p, size_t n)
-{
-	uint64_t seed = BM_HM_K0;
-	size_t i = n;
-	const uint8_t *q = p;
-	while (i > 16) {
-		seed = bm_hm_mix(bm_hm_rd64(q) ^ BM_HM_K1, bm_hm_rd64(q + 8) ^ seed);
-		q += 16;
-		i -= 16;
-	}
-	uint64_t a = bm_hm_rd64(p + n - 16), b = bm_hm_rd64(p + n - 8);
-	return bm_hm_mix(BM_HM_K2 ^ n, bm_hm_mix(a ^ BM_HM_K1, b ^ seed));
+	return (bm_hash_short(k0, k1, n, 0) & (~0ull >> 5)) | (uint64_t)n << 59;
 }
 
 /* Prepare a key of N (1..16) bytes given as zero-padded little-endian words
- * K0, K1 (as bm_hm_pad16 makes them; the caller may have loaded them its
+ * K0, K1 (as bm_hash_pad16 makes them; the caller may have loaded them its
  * own way). */
 static inline __attribute__((always_inline)) void bm_hm_key_short(bm_hm_key_t *k, uint64_t k0,
 								  uint64_t k1, size_t n)
@@ -148,8 +92,7 @@ static inline __attribute__((always_inline)) void bm_hm_key_short(bm_hm_key_t *k
 	k->k1 = k1;
 	k->p = NULL;
 	k->len = n;
-	uint64_t h = bm_hm_mix(BM_HM_K2 ^ n, bm_hm_mix(k0 ^ BM_HM_K1, k1 ^ BM_HM_K0));
-	k->tag = (h & (~0ull >> 5)) | (uint64_t)n << 59;
+	k->tag = bm_hm_tag_short(k0, k1, n);
 }
 
 /* Prepare KEY (N >= 1 bytes). A key of more than 16 bytes must stay valid
@@ -157,36 +100,28 @@ static inline __attribute__((always_inline)) void bm_hm_key_short(bm_hm_key_t *k
 static inline __attribute__((always_inline)) void bm_hm_key(bm_hm_key_t *k, const void *key, size_t n)
 {
 	const uint8_t *p = key;
-	uint64_t h;
-	k->p = p;
-	k->len = n;
 	if (n <= 16) {
 		uint64_t k0, k1;
-		bm_hm_pad16(p, n, &k0, &k1);
+		bm_hash_pad16(p, n, &k0, &k1);
 		bm_hm_key_short(k, k0, k1, n);
 		k->p = p;
 		return;
-	} else {
-		k->k0 = k->k1 = 0;
-		h = bm_hm_hash_long(p, n);
 	}
-	k->tag = (h & (~0ull >> 5)) | (uint64_t)(n > 16 ? BM_HM_LONG : n) << 59;
-}
-
-/* The hash of N >= 1 bytes (as bm_hm_key computes it, without the length bits). */
-static inline uint64_t bm_hash_bytes(const void *key, size_t n)
-{
-	bm_hm_key_t k;
-	bm_hm_key(&k, key, n);
-	return k.tag & (~0ull >> 5);
+	k->p = p;
+	k->len = n;
+	k->k0 = k->k1 = 0;
+	k->tag = (bm_hash_long(p, n, 0) & (~0ull >> 5)) | (uint64_t)BM_HM_LONG << 59;
 }
 
 /* ---- the map ---- */
 
 /* Set up an empty map; -1 when out of memory. bm_hashmap_init keeps first
- * positions; bm_hashmap_init2 only with POSITIONS (20% less memory without). */
+ * positions; bm_hashmap_init2 only with POSITIONS (20% less memory without);
+ * both start with room for 640 keys, bm_hashmap_init_for with room for
+ * KEYS (at least 10) without growing. */
 int bm_hashmap_init(bm_hashmap_t *m);
 int bm_hashmap_init2(bm_hashmap_t *m, bool positions);
+int bm_hashmap_init_for(bm_hashmap_t *m, bool positions, size_t keys);
 void bm_hashmap_free(bm_hashmap_t *m);
 /* Make room for N keys without growing; -1 when out of memory. */
 int bm_hashmap_reserve(bm_hashmap_t *m, size_t n);
@@ -195,7 +130,7 @@ int bm_hashmap_reserve(bm_hashmap_t *m, size_t n);
 bm_hm_slot_t *bm_hashmap_insert_at(bm_hashmap_t *m, bm_hm_slot_t *s, const bm_hm_key_t *k,
 				   uint64_t first);
 
-/* The slot of K, added with count 0 and FIRST when new; NULL when out of memory. */
+/* The slot of K, added with value 0 and FIRST when new; NULL when out of memory. */
 static inline __attribute__((always_inline)) bm_hm_slot_t *bm_hashmap_upsert(bm_hashmap_t *m, const bm_hm_key_t *k,
 					      uint64_t first)
 {
@@ -204,7 +139,7 @@ static inline __attribute__((always_inline)) bm_hm_slot_t *bm_hashmap_upsert(bm_
 		bm_hm_slot_t *s = &m->slots[i];
 		if (s->tag == k->tag) {
 			if (k->len <= 16) {
-				if (bm_hm_rd64(s->key.b) == k->k0 && bm_hm_rd64(s->key.b + 8) == k->k1)
+				if (bm_hash_rd64(s->key.b) == k->k0 && bm_hash_rd64(s->key.b + 8) == k->k1)
 					return s;
 			} else if (s->key.l.len == k->len && memcmp(s->key.l.p, k->p, k->len) == 0) {
 				return s;
@@ -213,6 +148,21 @@ static inline __attribute__((always_inline)) bm_hm_slot_t *bm_hashmap_upsert(bm_
 			return bm_hashmap_insert_at(m, s, k, first);
 		}
 		i = (i + 1) & m->mask;
+	}
+}
+
+/* The slot of the short key (K0, K1) with stored hash TAG (bm_hm_tag_short),
+ * or NULL; M must be set up. */
+static inline __attribute__((always_inline)) bm_hm_slot_t *bm_hashmap_find_short(const bm_hashmap_t *m,
+										 uint64_t tag, uint64_t k0,
+										 uint64_t k1)
+{
+	for (size_t i = tag & m->mask;; i = (i + 1) & m->mask) {
+		bm_hm_slot_t *s = &m->slots[i];
+		if (s->tag == tag && bm_hash_rd64(s->key.b) == k0 && bm_hash_rd64(s->key.b + 8) == k1)
+			return s;
+		if (s->tag == 0)
+			return NULL;
 	}
 }
 

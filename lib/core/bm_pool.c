@@ -70,6 +70,19 @@ static int start_helpers(int helpers)
 	return helpers < pool.started ? helpers : pool.started;
 }
 
+/* Wake HELPERS workers for a job of TASKS tasks of FN (pool.mu held). */
+static void begin_job(int helpers, int tasks, bm_pool_fn *fn, void *arg)
+{
+	pool.fn = fn;
+	pool.arg = arg;
+	pool.tasks = tasks;
+	pool.next = 0;
+	pool.want = helpers;
+	pool.busy = helpers;
+	pool.gen++;
+	pthread_cond_broadcast(&pool.wake);
+}
+
 void bm_pool_start(int threads)
 {
 	pthread_mutex_lock(&pool.mu);
@@ -85,15 +98,7 @@ void bm_pool_run(int tasks, int threads, bm_pool_fn *fn, void *arg)
 		return;
 	}
 	pthread_mutex_lock(&pool.mu);
-	int helpers = start_helpers((threads < tasks ? threads : tasks) - 1);
-	pool.fn = fn;
-	pool.arg = arg;
-	pool.tasks = tasks;
-	pool.next = 0;
-	pool.want = helpers;
-	pool.busy = helpers;
-	pool.gen++;
-	pthread_cond_broadcast(&pool.wake);
+	begin_job(start_helpers((threads < tasks ? threads : tasks) - 1), tasks, fn, arg);
 	take_tasks(0);
 	while (pool.busy > 0)
 		pthread_cond_wait(&pool.done, &pool.mu);
@@ -106,16 +111,8 @@ int bm_pool_spawn(int tasks, bm_pool_fn *fn, void *arg)
 		return 0;
 	pthread_mutex_lock(&pool.mu);
 	int helpers = start_helpers(tasks);
-	if (helpers > 0) {
-		pool.fn = fn;
-		pool.arg = arg;
-		pool.tasks = tasks;
-		pool.next = 0;
-		pool.want = helpers;
-		pool.busy = helpers;
-		pool.gen++;
-		pthread_cond_broadcast(&pool.wake);
-	}
+	if (helpers > 0)
+		begin_job(helpers, tasks, fn, arg);
 	pthread_mutex_unlock(&pool.mu);
 	return helpers;
 }

@@ -1,5 +1,6 @@
-/* bm_labels.c: the label table (open addressing over an arena of label
- * bytes). See bm_labels.h. */
+/* bm_labels.c: the label table: ids and bytes in arrays of their own,
+ * the index from bytes to id the project's hash table (bm_hashmap). See
+ * bm_labels.h. */
 #include "config.h"
 
 #include "bm_labels.h"
@@ -7,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bm_hashmap.h"
 
 typedef struct {
 	size_t off; /* in arena */
@@ -20,60 +23,19 @@ struct bm_labels {
 	size_t n, cap;
 	char *arena;
 	size_t used, acap;
-	int32_t *slot; /* hash slots: id or -1 */
-	uint64_t *hash; /* hash of each id, so growing needs no rehash of bytes */
-	size_t nslot;  /* power of two */
-	size_t nonint; /* labels that are not integers */
-	/* a direct-mapped cache of short labels (up to 7 bytes, packed with
-	 * their length into one word): most label files hold a few short
-	 * labels, and this skips hashing them */
-	uint64_t ckey[256];
-	int32_t cid[256];
+	bm_hashmap_t index; /* label bytes -> id + 1 */
+	int32_t empty;      /* the empty label's id + 1, or 0 */
+	size_t nonint;      /* labels that are not integers */
 };
-
-static inline bool short_key(const char *s, size_t len, uint64_t *key)
-{
-	if (len > 7)
-		return false;
-	uint64_t w = 0; /* a byte loop: memcpy of a variable length stalls the load after it */
-	for (size_t i = 0; i < len; i++)
-		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-	*key = w | (uint64_t)(len + 1) << 56; /* never 0: an empty slot is 0 */
-	return true;
-}
-
-static inline size_t short_slot(uint64_t key)
-{
-	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 56);
-}
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	/* FNV-1a, then a final mix so low bits are usable. */
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return h;
-}
 
 bm_labels_t *bm_labels_new(void)
 {
 	bm_labels_t *t = calloc(1, sizeof *t);
-	if (!t) {
-		bm_seterr("out of memory");
-		return NULL;
-	}
-	t->nslot = 64;
-	t->slot = malloc(t->nslot * sizeof *t->slot);
-	if (!t->slot) {
+	if (!t || bm_hashmap_init_for(&t->index, false, 64) < 0) {
 		free(t);
 		bm_seterr("out of memory");
 		return NULL;
 	}
-	memset(t->slot, 0xff, t->nslot * sizeof *t->slot);
 	return t;
 }
 
@@ -83,8 +45,7 @@ void bm_labels_free(bm_labels_t *t)
 		return;
 	free(t->lab);
 	free(t->arena);
-	free(t->slot);
-	free(t->hash);
+	bm_hashmap_free(&t->index);
 	free(t);
 }
 
@@ -112,53 +73,9 @@ bool bm_labels_parse_int(const char *s, size_t len, int64_t *v)
 	return true;
 }
 
-static int grow_slots(bm_labels_t *t)
+/* Add label S as a new id; the id, or -1 with bm_errmsg(). */
+static int32_t add(bm_labels_t *t, const char *s, size_t len)
 {
-	size_t ns = t->nslot * 2;
-	int32_t *slot = malloc(ns * sizeof *slot);
-	if (!slot)
-		return -1;
-	memset(slot, 0xff, ns * sizeof *slot);
-	for (size_t id = 0; id < t->n; id++) {
-		size_t j = t->hash[id] & (ns - 1);
-		while (slot[j] >= 0)
-			j = (j + 1) & (ns - 1);
-		slot[j] = (int32_t)id;
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->nslot = ns;
-	return 0;
-}
-
-static int32_t intern_slow(bm_labels_t *t, const char *s, size_t len);
-
-int32_t bm_labels_intern(bm_labels_t *t, const char *s, size_t len)
-{
-	uint64_t key;
-	if (!short_key(s, len, &key))
-		return intern_slow(t, s, len);
-	size_t c = short_slot(key);
-	if (t->ckey[c] == key)
-		return t->cid[c];
-	int32_t id = intern_slow(t, s, len);
-	if (id >= 0) {
-		t->ckey[c] = key;
-		t->cid[c] = id;
-	}
-	return id;
-}
-
-static int32_t intern_slow(bm_labels_t *t, const char *s, size_t len)
-{
-	uint64_t h = hash_bytes(s, len);
-	size_t mask = t->nslot - 1, j = h & mask;
-	for (int32_t id; (id = t->slot[j]) >= 0; j = (j + 1) & mask) {
-		const bm_label_t *l = &t->lab[id];
-		if (t->hash[id] == h && l->len == len && memcmp(t->arena + l->off, s, len) == 0)
-			return id;
-	}
-	/* a new label */
 	if (t->n >= INT32_MAX) {
 		bm_seterr("more than %d distinct labels", INT32_MAX);
 		return -1;
@@ -169,10 +86,6 @@ static int32_t intern_slow(bm_labels_t *t, const char *s, size_t len)
 		if (!lab)
 			goto oom;
 		t->lab = lab;
-		uint64_t *hash = realloc(t->hash, nc * sizeof *hash);
-		if (!hash)
-			goto oom;
-		t->hash = hash;
 		t->cap = nc;
 	}
 	if (t->acap - t->used < len + 1) {
@@ -188,7 +101,8 @@ static int32_t intern_slow(bm_labels_t *t, const char *s, size_t len)
 	bm_label_t *l = &t->lab[t->n];
 	l->off = t->used;
 	l->len = len;
-	memcpy(t->arena + t->used, s, len);
+	if (len)
+		memcpy(t->arena + t->used, s, len);
 	t->arena[t->used + len] = '\0';
 	t->used += len + 1;
 	l->is_int = bm_labels_parse_int(s, len, &l->value);
@@ -196,15 +110,40 @@ static int32_t intern_slow(bm_labels_t *t, const char *s, size_t len)
 		l->value = 0;
 		t->nonint++;
 	}
-	t->hash[t->n] = h;
-	t->slot[j] = (int32_t)t->n;
-	int32_t id = (int32_t)t->n++;
-	if (t->n * 2 > t->nslot && grow_slots(t) < 0)
-		goto oom;
-	return id;
+	return (int32_t)t->n++;
 oom:
 	bm_seterr("out of memory (%zu labels)", t->n);
 	return -1;
+}
+
+int32_t bm_labels_intern(bm_labels_t *t, const char *s, size_t len)
+{
+	if (len == 0) {
+		if (!t->empty) {
+			int32_t id = add(t, s, 0);
+			if (id < 0)
+				return -1;
+			t->empty = id + 1;
+		}
+		return t->empty - 1;
+	}
+	bm_hm_key_t k;
+	bm_hm_key(&k, s, len);
+	bm_hm_slot_t *sl = bm_hashmap_upsert(&t->index, &k, 0);
+	if (!sl) {
+		bm_seterr("out of memory (%zu labels)", t->n);
+		return -1;
+	}
+	if (sl->value == 0) {
+		int32_t id = add(t, s, len);
+		if (id < 0) {
+			/* the key stays in the index with value 0: a
+			 * later intern of it tries to add it again */
+			return -1;
+		}
+		sl->value = (uint64_t)id + 1;
+	}
+	return (int32_t)(sl->value - 1);
 }
 
 size_t bm_labels_count(const bm_labels_t *t) { return t->n; }

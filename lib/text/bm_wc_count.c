@@ -2,7 +2,7 @@
  *
  * A block of text is scanned for words (bm_tok.h); each word of up to 16
  * bytes is loaded as two masked 8-byte words (no branch on its length),
- * hashed (as bm_hm_key_short does), and queued: its slot is prefetched and it is
+ * hashed (bm_hash_short), and queued: its slot is prefetched and it is
  * counted PIPE words later in the thread's bm_hashmap, by then in cache.
  * Longer words, words near the end of a buffer and words that a minimum
  * length may drop take a slower path. The scan is compiled once per CPU
@@ -80,19 +80,25 @@ static void __attribute__((noinline)) ctx_fail(bm_wc_ctx_t *c, int err)
 		c->err = err;
 }
 
+/* Count one at slot S after an insert (NULL: out of memory), which may
+ * have moved the slots. */
+static void counted(wc_scan_t *sc, bm_hm_slot_t *s)
+{
+	if (s)
+		s->count++;
+	else
+		ctx_fail(sc->c, ENOMEM);
+	sc->slots = sc->c->map.slots;
+	sc->mask = sc->c->map.mask;
+}
+
 /* Add a new short key (the slow path of count_short). */
 static void __attribute__((noinline)) insert_short(wc_scan_t *sc, bm_hm_slot_t *s, uint64_t k0,
 						   uint64_t k1, uint64_t tag, uint64_t off)
 {
 	bm_wc_ctx_t *c = sc->c;
 	bm_hm_key_t k = {tag, k0, k1, NULL, (size_t)(tag >> 59)};
-	s = bm_hashmap_insert_at(&c->map, s, &k, off);
-	if (s)
-		s->count++;
-	else
-		ctx_fail(c, ENOMEM);
-	sc->slots = c->map.slots;
-	sc->mask = c->map.mask;
+	counted(sc, bm_hashmap_insert_at(&c->map, s, &k, off));
 }
 
 /* Count a short key (at most 16 bytes, in K0, K1; TAG as bm_hm_key_short). */
@@ -104,7 +110,7 @@ static inline __attribute__((always_inline)) void count_short(wc_scan_t *sc, uin
 	for (;;) {
 		bm_hm_slot_t *s = &sc->slots[i];
 		uint64_t t = s->tag;
-		if (t == tag && bm_hm_rd64(s->key.b) == k0 && bm_hm_rd64(s->key.b + 8) == k1) {
+		if (t == tag && bm_hash_rd64(s->key.b) == k0 && bm_hash_rd64(s->key.b + 8) == k1) {
 			s->count++;
 			return;
 		}
@@ -115,14 +121,6 @@ static inline __attribute__((always_inline)) void count_short(wc_scan_t *sc, uin
 		i = (i + 1) & sc->mask;
 	}
 }
-
-/* Byte masks keeping the first N bytes of 16 (low word, high word). */
-static const uint64_t keep_lo[17] = {
-	0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff,
-	~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
-static const uint64_t keep_hi[17] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff,
-	0xffffffffffff, 0xffffffffffffff, ~0ull};
 
 /* ASCII A-Z to a-z in the 8 bytes of X (SWAR). */
 static inline uint64_t fold8(uint64_t x)
@@ -142,14 +140,24 @@ static inline __attribute__((always_inline)) void queue_short(wc_scan_t *sc, uin
 	unsigned i = (unsigned)(sc->qn & (PIPE - 1));
 	if (sc->qn >= PIPE)
 		count_short(sc, sc->k0[i], sc->k1[i], sc->tag[i], sc->qoff[i]);
-	uint64_t h = bm_hm_mix(BM_HM_K2 ^ len, bm_hm_mix(k0 ^ BM_HM_K1, k1 ^ BM_HM_K0));
-	uint64_t tag = (h & (~0ull >> 5)) | (uint64_t)len << 59;
+	uint64_t tag = bm_hm_tag_short(k0, k1, len);
 	sc->k0[i] = k0;
 	sc->k1[i] = k1;
 	sc->tag[i] = tag;
 	sc->qoff[i] = off;
 	__builtin_prefetch(&sc->slots[tag & sc->mask]);
 	sc->qn++;
+}
+
+/* Queue a short word given as its padded words, folded for ignore_case. */
+static inline __attribute__((always_inline)) void queue_word(wc_scan_t *sc, uint64_t k0,
+							     uint64_t k1, size_t len, uint64_t off)
+{
+	if (sc->fold) {
+		k0 = fold8(k0);
+		k1 = fold8(k1);
+	}
+	queue_short(sc, k0, k1, len, off);
 }
 
 /* Count the words still queued at the end of a scan. */
@@ -173,12 +181,8 @@ static void __attribute__((noinline)) emit_slow(wc_scan_t *sc, const uint8_t *w,
 		return;
 	if (len <= 16) {
 		uint64_t k0, k1;
-		bm_hm_pad16(w, len, &k0, &k1);
-		if (c->fold_case) {
-			k0 = fold8(k0);
-			k1 = fold8(k1);
-		}
-		queue_short(sc, k0, k1, len, off);
+		bm_hash_pad16(w, len, &k0, &k1);
+		queue_word(sc, k0, k1, len, off);
 		return;
 	}
 	if (c->fold_case && !(w = bm_wc_fold(c, w, len))) {
@@ -189,13 +193,7 @@ static void __attribute__((noinline)) emit_slow(wc_scan_t *sc, const uint8_t *w,
 	 * still count in order since all of them take this path. */
 	bm_hm_key_t k;
 	bm_hm_key(&k, w, len);
-	bm_hm_slot_t *s = bm_hashmap_upsert(&c->map, &k, off);
-	if (s)
-		s->count++;
-	else
-		ctx_fail(c, ENOMEM);
-	sc->slots = c->map.slots;
-	sc->mask = c->map.mask;
+	counted(sc, bm_hashmap_upsert(&c->map, &k, off));
 }
 
 /* Count one word (the scan's emit function). */
@@ -206,13 +204,9 @@ static inline __attribute__((always_inline)) void emit(void *arg, const uint8_t 
 	if (__builtin_expect(len <= 16 && (uintptr_t)w <= sc->fast_end, 1)) {
 		/* The common case, without a branch on the length: 16 bytes
 		 * loaded and masked to the word. */
-		uint64_t k0 = bm_hm_rd64(w) & keep_lo[len];
-		uint64_t k1 = bm_hm_rd64(w + 8) & keep_hi[len];
-		if (sc->fold) {
-			k0 = fold8(k0);
-			k1 = fold8(k1);
-		}
-		queue_short(sc, k0, k1, len, off);
+		uint64_t k0, k1;
+		bm_hash_load16(w, len, &k0, &k1);
+		queue_word(sc, k0, k1, len, off);
 		return;
 	}
 	emit_slow(sc, w, len, off);
