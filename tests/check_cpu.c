@@ -61,12 +61,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("cpu");
-	TCase *tc = tcase_create("cpu");
-	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_unset);
-	tcase_add_test(tc, test_force_each_level);
-	tcase_add_test(tc, test_errors);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("cpu", 60, NULL, NULL,
+			 CHECK_TESTS(test_names, test_unset, test_force_each_level, test_errors));
 }

@@ -201,14 +201,7 @@ END_TEST
 int main(void)
 {
 	bm_gemm_use_cblas(); /* bm_sgemm as bm-train runs it */
-	Suite *s = suite_create("gemm");
-	TCase *tc = tcase_create("gemm");
-	tcase_add_test(tc, all_transposes_and_edges);
-	tcase_add_test(tc, alpha_and_beta);
-	tcase_add_test(tc, threads_do_not_change_results);
-	tcase_add_test(tc, builtin_rows_do_not_depend_on_m);
-	tcase_add_test(tc, packed_equals_builtin);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("gemm", 60, NULL, NULL,
+			 CHECK_TESTS(all_transposes_and_edges, alpha_and_beta, threads_do_not_change_results,
+				     builtin_rows_do_not_depend_on_m, packed_equals_builtin));
 }

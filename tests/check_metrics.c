@@ -438,20 +438,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("metrics");
-	TCase *tc = tcase_create("metrics");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, pairwise_sum_is_numpys);
-	tcase_add_test(tc, labels_intern_and_order);
-	tcase_add_test(tc, labels_parse_int);
-	tcase_add_test(tc, confusion_sparse_ids_grow);
-	tcase_add_test(tc, classification_values);
-	tcase_add_test(tc, proba_values);
-	tcase_add_test(tc, auc_matches_pairs);
-	tcase_add_test(tc, regression_streams_accurately);
-	tcase_add_test(tc, metric_names);
-	tcase_add_test(tc, gate_parse);
-	tcase_add_test(tc, gate_check_and_require);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("metrics", 60, NULL, NULL,
+			 CHECK_TESTS(pairwise_sum_is_numpys, labels_intern_and_order, labels_parse_int,
+				     confusion_sparse_ids_grow, classification_values, proba_values,
+				     auc_matches_pairs, regression_streams_accurately, metric_names, gate_parse,
+				     gate_check_and_require));
 }

@@ -544,23 +544,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("mlp");
-	TCase *tc = tcase_create("core");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, grad_activations);
-	tcase_add_test(tc, grad_losses);
-	tcase_add_test(tc, grad_dropout_l2);
-	tcase_add_test(tc, forward_inference_no_dropout);
-	tcase_add_test(tc, predict_rows_independent);
-	tcase_add_test(tc, kernels_threads_identical);
-	tcase_add_test(tc, loss_values);
-	tcase_add_test(tc, optimizers);
-	tcase_add_test(tc, adam_vector_and_scalar_agree);
-	tcase_add_test(tc, paths_agree_with_generic);
-	tcase_add_test(tc, spec_parsing);
-	tcase_add_test(tc, json);
-	tcase_add_test(tc, safetensors_round_trip);
-	tcase_add_test(tc, rng);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("mlp", 60, NULL, NULL,
+			 CHECK_TESTS(grad_activations, grad_losses, grad_dropout_l2, forward_inference_no_dropout,
+				     predict_rows_independent, kernels_threads_identical, loss_values, optimizers,
+				     adam_vector_and_scalar_agree, paths_agree_with_generic, spec_parsing, json,
+				     safetensors_round_trip, rng));
 }

@@ -58,11 +58,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("names");
-	TCase *tc = tcase_create("names");
-	tcase_add_test(tc, test_split);
-	tcase_add_test(tc, test_trailing_newline);
-	tcase_add_test(tc, test_errors);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("names", 60, NULL, NULL,
+			 CHECK_TESTS(test_split, test_trailing_newline, test_errors));
 }

@@ -407,16 +407,8 @@ END_TEST
 int main(void)
 {
 	bm_cli_init("check_wordcount");
-	Suite *s = suite_create("wordcount");
-	TCase *tc = tcase_create("wordcount");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, arena_blocks);
-	tcase_add_test(tc, pad16_and_hash_stay_inside_the_key);
-	tcase_add_test(tc, hashmap_counts_and_grows);
-	tcase_add_test(tc, hashmap_merge);
-	tcase_add_test(tc, scanners_match_naive_count);
-	tcase_add_test(tc, results_sorted_filtered_truncated);
-	tcase_add_test(tc, add_overflow_and_fold);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("wordcount", 120, NULL, NULL,
+			 CHECK_TESTS(arena_blocks, pad16_and_hash_stay_inside_the_key, hashmap_counts_and_grows,
+				     hashmap_merge, scanners_match_naive_count, results_sorted_filtered_truncated,
+				     add_overflow_and_fold));
 }
