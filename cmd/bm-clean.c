@@ -8,6 +8,7 @@
 
 #include "bm_clean.h"
 #include "bm_cli.h"
+#include "bm_err.h"
 #include "bm_stream.h"
 
 static void usage(void)
@@ -201,8 +202,13 @@ int main(int argc, char **argv)
 		}
 	}
 	o.progress = bm_progress_wanted(progress, quiet);
-	bm_clean_check_opts(&o);
+	if (bm_clean_check_opts(&o) < 0)
+		bm_usage_error("%s", bm_errmsg());
 	int status = bm_clean_run(&o, argv + optind, argc - optind);
 	free(fills);
+	if (status == BM_EXIT_USAGE)
+		bm_usage_error("%s", bm_errmsg());
+	if (status != BM_EXIT_OK)
+		bm_die("%s", bm_errmsg());
 	return bm_cli_exit(status);
 }

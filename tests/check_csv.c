@@ -1,6 +1,7 @@
 /* Unit tests of the CSV reader and writer (bm_csv), of the row spool
- * (bm_spool) and of bm-clean's value
- * helpers (numbers, missing values, number formatting). */
+ * (bm_spool) and of the value helpers (bm_values: numbers, missing values,
+ * number formatting); the plain and the fast paths of the scanner and of
+ * the number parser side by side. */
 #include "config.h"
 
 #include <check.h>
@@ -11,7 +12,9 @@
 #include <unistd.h>
 
 #include "bm_clean.h"
+#include "bm_cpu.h"
 #include "bm_csv.h"
+#include "bm_csv_int.h"
 #include "bm_io.h"
 #include "bm_spool.h"
 #include "bm_strmap.h"
@@ -276,13 +279,14 @@ END_TEST
 
 /* The spool gives its rows back in order, from memory and from its file
  * (MEM 0: every full chunk goes to the file; 8 MiB: one chunk in memory). */
-static void count_row(void *arg, const unsigned char *row)
+static int count_row(void *arg, const unsigned char *row)
 {
 	uint64_t *next = arg, v;
 	memcpy(&v, row, 8);
 	CHECK_MSG(v == *next, "row %llu where %llu was due", (unsigned long long)v, (unsigned long long)*next);
 	CHECK_MSG(row[8] == (unsigned char)(v * 7), "row %llu: byte 8 is %u", (unsigned long long)v, row[8]);
 	(*next)++;
+	return 0;
 }
 
 START_TEST(test_spool)
@@ -388,7 +392,8 @@ START_TEST(test_numbers)
 		memset(padded, '1', sizeof padded);
 		memcpy(padded, bad[i], strlen(bad[i]));
 		ck_assert_msg(!bm_values_parse_num(bad[i], strlen(bad[i]), &v, NULL), "'%s'", bad[i]);
-		ck_assert_msg(!bm_values_parse_num_padded(padded, strlen(bad[i]), &v, NULL), "padded '%s'", bad[i]);
+		for (int level = BM_CPU_GENERIC; level <= (int)bm_cpu_detected(); level++)
+			ck_assert_msg(!bm_values_parse_padded(padded, strlen(bad[i]), &v, NULL, level), "padded '%s'", bad[i]);
 	}
 	/* the padded variant's own shapes: signs, a point at either end, 8 digits a side, -0 */
 	static const struct {
@@ -402,15 +407,18 @@ START_TEST(test_numbers)
 		bool integral;
 		memset(padded, '9', sizeof padded);
 		memcpy(padded, pad_ok[i].s, strlen(pad_ok[i].s));
-		ck_assert_msg(bm_values_parse_num_padded(padded, strlen(pad_ok[i].s), &v, &integral), "%s", pad_ok[i].s);
-		ck_assert_msg(v == pad_ok[i].v && signbit(v) == signbit(pad_ok[i].v), "%s -> %.17g", pad_ok[i].s, v);
-		ck_assert_int_eq(integral, pad_ok[i].integral);
+		for (int level = BM_CPU_GENERIC; level <= (int)bm_cpu_detected(); level++) {
+			ck_assert_msg(bm_values_parse_padded(padded, strlen(pad_ok[i].s), &v, &integral, level), "%s", pad_ok[i].s);
+			ck_assert_msg(v == pad_ok[i].v && signbit(v) == signbit(pad_ok[i].v), "%s -> %.17g", pad_ok[i].s, v);
+			ck_assert_int_eq(integral, pad_ok[i].integral);
+		}
 	}
 }
 END_TEST
 
 /* Random decimal numbers in many shapes: bm_values_parse_num (with its fast
- * path for short decimals) gives the same bits as strtod. */
+ * path for short decimals) gives the same bits as strtod, and so do the
+ * padded parser at every level the processor has and the SSSE3 one. */
 START_TEST(test_numbers_random)
 {
 	uint64_t st = 0x9E3779B97F4A7C15ULL;
@@ -450,19 +458,28 @@ START_TEST(test_numbers_random)
 #ifdef __x86_64__
 		/* the number a CSV field starts with: all of a short decimal, or
 		 * a part that ends before a byte a field cannot end at */
-		if (bm_have_ssse3) {
+		if (bm_cpu_detected() >= BM_CPU_AVX2) {
 			memset(b + n, ',', 32);
-			size_t k = bm_parse_prefix_ssse3(b, &v);
+			bool integral;
+			bool shortd = bm_values_short_ssse3(b, (size_t)n, &v, &integral);
+			CHECK_MSG(!shortd || memcmp(&v, &want, sizeof v) == 0, "short '%.*s' -> %.17g, strtod %.17g", n, b, v,
+			          want);
+			CHECK_MSG(kind != 2 || shortd || (size_t)n > 17, "short decimal '%.*s' not read", n, b);
+			size_t k = bm_values_prefix_ssse3(b, &v);
 			CHECK_MSG(k == (size_t)n || b[k] != ',', "prefix of '%.*s': %zu bytes", n, b, k);
 			CHECK_MSG(k != (size_t)n || memcmp(&v, &want, sizeof v) == 0, "prefix '%.*s' -> %.17g, strtod %.17g",
 			          n, b, v, want);
 			CHECK_MSG(kind != 2 || k == (size_t)n, "short decimal '%.*s' not read whole: %zu bytes", n, b, k);
 		}
 #endif
-		/* the padded variant, with digits and points after the value */
+		/* the padded variant, with digits and points after the value, at
+		 * each level */
 		memset(b + n, i % 2 ? '7' : '.', 32);
-		CHECK_MSG(bm_values_parse_num_padded(b, (size_t)n, &v, NULL), "padded '%.*s'", n, b);
-		CHECK_MSG(memcmp(&v, &want, sizeof v) == 0, "padded '%.*s' -> %.17g, strtod %.17g", n, b, v, want);
+		for (int level = BM_CPU_GENERIC; level <= (int)bm_cpu_detected(); level++) {
+			CHECK_MSG(bm_values_parse_padded(b, (size_t)n, &v, NULL, level), "padded '%.*s'", n, b);
+			CHECK_MSG(memcmp(&v, &want, sizeof v) == 0, "padded '%.*s' at %s -> %.17g, strtod %.17g", n, b,
+			          bm_cpu_name((bm_cpu_level_t)level), v, want);
+		}
 	}
 }
 END_TEST
@@ -523,10 +540,10 @@ START_TEST(test_na)
 	static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
 	                                  "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"};
 	for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-		ck_assert_msg(bm_clean_default_na(na[i], strlen(na[i])), "%s", na[i]);
+		ck_assert_msg(bm_values_default_na(na[i], strlen(na[i])), "%s", na[i]);
 	static const char *const no[] = {" NA", "na", "None", "NAN", "N/A ", "-", "0"};
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-		ck_assert_msg(!bm_clean_default_na(no[i], strlen(no[i])), "%s", no[i]);
+		ck_assert_msg(!bm_values_default_na(no[i], strlen(no[i])), "%s", no[i]);
 }
 END_TEST
 
@@ -653,10 +670,86 @@ static void show_record(bm_buf_t *b, uint64_t line, const char *const *v, const 
 	bm_buf_add(b, "\n", 1);
 }
 
+/* Read the records of S[0..n) with bm_csv_next into B, as show_record
+ * does, with the reader at the CPU level LEVEL. */
+static void all_records(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *o, bm_cpu_level_t level)
+{
+	char env[16];
+	snprintf(env, sizeof env, "%s", bm_cpu_name(level));
+	ck_assert_int_eq(setenv("BM_CPU", env, 1), 0);
+	ck_assert_int_eq(bm_cpu_init(), 0);
+	bm_csv_t *r = reader(s, n, o);
+	bm_csv_rec_t *rec;
+	int st;
+	const char *v[8];
+	size_t len[8];
+	while ((st = bm_csv_next(r, &rec)) > 0) {
+		ck_assert_uint_le(rec->n, 8);
+		for (size_t k = 0; k < rec->n; k++) {
+			v[k] = rec->f[k].val;
+			len[k] = rec->f[k].len;
+		}
+		show_record(b, rec->line, v, len, rec->n);
+	}
+	ck_assert_int_eq(st, 0);
+	bm_csv_close(r);
+	unsetenv("BM_CPU");
+	bm_cpu_init();
+}
+
+/* The reader at the plain level (BM_CPU=generic: byte by byte) and at the
+ * processor's (SSE2): the same records, values and lines. */
+START_TEST(test_levels)
+{
+	bm_csv_opts_t o = {_i == 0 ? ',' : _i == 1 ? ';' : '\t', '"', _i == 1 ? '#' : -1, false, false};
+	size_t n;
+	char *s = messy_csv(_i, &n);
+	bm_buf_t plain = {0}, fast = {0};
+	all_records(&plain, s, n, &o, BM_CPU_GENERIC);
+	all_records(&fast, s, n, &o, bm_cpu_detected());
+	ck_assert_uint_eq(fast.len, plain.len);
+	ck_assert(memcmp(fast.s, plain.s, plain.len) == 0);
+	free(plain.s);
+	free(fast.s);
+	free(s);
+}
+END_TEST
+
+/* The scanner's plain and SSE2 loops find the same byte, wherever the
+ * delimiter, CR, LF or comment byte is in a buffer of random bytes. */
+START_TEST(test_scan)
+{
+	unsigned char special[256];
+	bm_csv_scanner_t sc;
+	bm_csv_scanner_init(&sc, special, ';', '"', '#');
+	char buf[256 + BM_CSV_PAD];
+	uint64_t rng = 99;
+	for (int t = 0; t < 20000; t++) {
+		size_t n = 1 + t % 200;
+		for (size_t i = 0; i < n; i++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			buf[i] = (char)(rng >> 56);
+		}
+		buf[n] = '\n'; /* the sentinel */
+		memset(buf + n + 1, 'x', sizeof buf - n - 1);
+		for (size_t at = 0; at < n; at += 1 + at % 7) {
+			char *plain = bm_csv_scan(&sc, buf + at, BM_CPU_GENERIC);
+			CHECK_MSG(plain <= buf + n, "plain scan past the sentinel");
+#ifdef __SSE2__
+			CHECK_MSG(bm_csv_scan(&sc, buf + at, BM_CPU_SSE2) == plain, "the scans differ at %zu of %zu", at, n);
+#endif
+		}
+	}
+}
+END_TEST
+
 /* Quick records (bm_csv_quick_*) taken where they can be, the others from
- * bm_csv_next: the same records, values and lines as bm_csv_next alone. */
+ * bm_csv_next: the same records, values and lines as bm_csv_next alone;
+ * the quick fields scanned plain (_i 3..5) or with SSE2. */
 START_TEST(test_quick)
 {
+	int level = _i < 3 ? BM_CPU_SSE2 : BM_CPU_GENERIC;
+	_i %= 3;
 	bm_csv_opts_t o = {_i == 0 ? ',' : _i == 1 ? ';' : '\t', '"', _i == 1 ? '#' : -1, false, false};
 	size_t n;
 	char *s = messy_csv(_i, &n);
@@ -688,7 +781,7 @@ START_TEST(test_quick)
 			int end;
 			do {
 				ck_assert_uint_lt(nf, 8);
-				end = bm_csv_quick_field(&q, &v[nf], &len[nf]);
+				end = bm_csv_quick_field(&q, &v[nf], &len[nf], level);
 				nf++;
 			} while (end == BM_CSV_QUICK_DELIM);
 			if (end != BM_CSV_QUICK_EOL)
@@ -732,7 +825,9 @@ int main(void)
 	tcase_add_loop_test(tc, test_unterminated, 0, 2);
 	tcase_add_test(tc, test_long_quoted);
 	tcase_add_test(tc, test_no_final_newline);
-	tcase_add_loop_test(tc, test_quick, 0, 3);
+	tcase_add_loop_test(tc, test_quick, 0, 6);
+	tcase_add_loop_test(tc, test_levels, 0, 3);
+	tcase_add_test(tc, test_scan);
 	tcase_add_loop_test(tc, test_big, 0, 2);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_strict);

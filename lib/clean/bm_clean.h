@@ -7,12 +7,16 @@
  * for byte) or a BMT1 tensor stream (bm_stream.h) with one-hot encoding,
  * class ids and scaling, whose statistics can be saved and reloaded.
  *
- * Row-wise work streams in bounded memory; work that needs a whole column
+ * Row-wise work streams in bounded memory. Work that needs a whole column
  * (statistics, categories, classes, bfill, stratified split) reads the
- * input twice, spooling standard input to a temporary file first.
+ * input two or three times (three: --dedup with statistics of the rows it
+ * keeps), spooling standard input to a temporary file first; --tensor
+ * without those reads it once, spooling its rows as numbers, in parts on
+ * several threads when it can.
  *
- * Errors in the data end the program through bm_die() with
- * "FILE:LINE: what is wrong"; bm_clean_run returns only on success.
+ * The library never ends the program: a function that fails returns its
+ * failure value and leaves one line in bm_errmsg() ("FILE:LINE: what is
+ * wrong"), for the program to print.
  */
 #ifndef BM_CLEAN_H
 #define BM_CLEAN_H
@@ -63,12 +67,14 @@ typedef struct {
 /* Default options (comma, no comment, no operations, CSV out). */
 void bm_clean_opts_init(bm_clean_opts_t *o);
 
-/* Check option combinations that do not depend on the data; a bad one is a
- * usage error (bm_usage_error). */
-void bm_clean_check_opts(const bm_clean_opts_t *o);
+/* Check option combinations that do not depend on the data: 0, or -1 for a
+ * bad one, a usage error, with bm_errmsg() saying which. */
+int bm_clean_check_opts(const bm_clean_opts_t *o);
 
 /* Clean FILES (none, or "-": standard input) into o->output. Returns the
- * exit status (0); data and I/O errors end the program with bm_die(). */
+ * exit status: BM_EXIT_OK; BM_EXIT_FAILURE for a data or I/O error, or
+ * BM_EXIT_USAGE for a bad list in an option (only the header tells some
+ * of them), with bm_errmsg() set. Outputs not committed are removed. */
 int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles);
 
 /* The value helpers (numbers, missing values) are in bm_values.h. */

@@ -1,6 +1,7 @@
 /* bm_clean_stats.c: bm-clean's stats file (--save-stats, --load-stats): a
- * small CSV file of lines "kind,fields...", see bm-clean(1) and
- * bm_clean_int.h. */
+ * small CSV file of lines "kind,fields...": the scaling, the label and its
+ * classes, the numeric and one-hot columns with their categories, the
+ * statistical fill values (see bm-clean(1) and bm_clean_int.h). */
 #include "config.h"
 
 #include "bm_clean_int.h"
@@ -16,7 +17,7 @@ static void stats_add_fields(bm_buf_t *b, const char **v, int n)
 	bm_buf_add(b, "\n", 1);
 }
 
-void bm_clean_save_stats(ctx_t *x)
+int bm_clean_save_stats(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
 	bm_buf_t b = {0};
@@ -36,10 +37,10 @@ void bm_clean_save_stats(ctx_t *x)
 	if (o->tensor) {
 		for (size_t i = 0; i < x->nnum; i++) {
 			col_t *c = &x->c[x->num[i]];
-			bm_clean_fmt_double(n1, sizeof n1, c->mean);
-			bm_clean_fmt_double(n2, sizeof n2, c->std);
-			bm_clean_fmt_double(n3, sizeof n3, c->min);
-			bm_clean_fmt_double(n4, sizeof n4, c->max);
+			bm_clean_fmt_double(n1, sizeof n1, c->st.mean);
+			bm_clean_fmt_double(n2, sizeof n2, c->st.std);
+			bm_clean_fmt_double(n3, sizeof n3, c->st.min);
+			bm_clean_fmt_double(n4, sizeof n4, c->st.max);
 			stats_add_fields(&b, (const char *[]){"numeric", c->name, n1, n2, n3, n4}, 6);
 		}
 		for (size_t i = 0; i < x->noh; i++) {
@@ -54,139 +55,194 @@ void bm_clean_save_stats(ctx_t *x)
 	for (size_t j = 0; j < x->nsel; j++) {
 		col_t *c = &x->c[j];
 		for (int k = FILL_MEAN; k <= FILL_MODE; k++)
-			if (c->statfill[k])
-				stats_add_fields(&b, (const char *[]){"fill", c->name, fill_kind_name[k], c->statfill[k]}, 4);
+			if (c->fill.stat[k])
+				stats_add_fields(&b, (const char *[]){"fill", c->name, bm_clean_fill_kind_name[k], c->fill.stat[k]}, 4);
 	}
 	bm_out_t *out = bm_out_open(o->save_stats, 0);
-	if (!out || bm_out_write(out, b.s, b.len) < 0 || bm_out_commit(out) < 0)
-		bm_die("%s", bm_errmsg());
+	int rc = 0;
+	if (!out || bm_out_write(out, b.s, b.len) < 0) {
+		rc = -1;
+		if (out)
+			bm_out_abort(out);
+	} else
+		rc = bm_out_commit(out);
 	free(b.s);
+	return rc;
+}
+
+/* The selected column named NAME, or -1. */
+static int col_named(const ctx_t *x, const char *name)
+{
+	int j = -1;
+	for (size_t i = 0; i < x->nsel; i++)
+		if (strcmp(x->c[i].name, name) == 0)
+			j = (int)i;
+	return j;
+}
+
+/* A numeric, onehot, category or fill line F (of N fields, at LINE) for
+ * column J; NUM, OH: the feature lists so far. 0, or -1. */
+static int load_col(ctx_t *x, char **f, unsigned long long line, int j, size_t *num, size_t *nnum, size_t *oh,
+                    size_t *noh)
+{
+	const bm_clean_opts_t *o = x->o;
+	const char *path = o->load_stats;
+	col_t *c = &x->c[j];
+	if (strcmp(f[0], "numeric") == 0) {
+		double v[4];
+		for (int i = 0; i < 4; i++)
+			if (!bm_values_parse_num(f[2 + i], strlen(f[2 + i]), &v[i], NULL)) {
+				bm_seterr("%s:%llu: '%s' is not a number", path, line, f[2 + i]);
+				return -1;
+			}
+		c->st.mean = v[0];
+		c->st.std = v[1];
+		c->st.min = v[2];
+		c->st.max = v[3];
+		c->type = T_NUMERIC;
+		if (o->tensor)
+			num[(*nnum)++] = (size_t)j;
+	} else if (strcmp(f[0], "onehot") == 0) {
+		c->type = T_ONEHOT;
+		if (o->tensor)
+			oh[(*noh)++] = (size_t)j;
+	} else if (strcmp(f[0], "category") == 0) {
+		if (c->type != T_ONEHOT) {
+			bm_seterr("%s:%llu: category of '%s' before its onehot line", path, line, f[1]);
+			return -1;
+		}
+		bm_strmap_get(&c->cats, f[2], strlen(f[2]), true);
+	} else {
+		int k = strcmp(f[2], "mean") == 0     ? FILL_MEAN
+		        : strcmp(f[2], "median") == 0 ? FILL_MEDIAN
+		        : strcmp(f[2], "mode") == 0   ? FILL_MODE
+		                                      : -1;
+		if (k < 0) {
+			bm_seterr("%s:%llu: unknown fill '%s'", path, line, f[2]);
+			return -1;
+		}
+		free(c->fill.stat[k]);
+		c->fill.stat[k] = bm_xmemdup(f[3], strlen(f[3]));
+	}
+	return 0;
+}
+
+/* Line F of N fields (at LINE, not the first) of the stats file. 0, or -1. */
+static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, size_t *num, size_t *nnum, size_t *oh,
+                     size_t *noh, bool *have_cols)
+{
+	const bm_clean_opts_t *o = x->o;
+	const char *path = o->load_stats;
+	if (strcmp(f[0], "scale") == 0 && n == 2) {
+		int s = strcmp(f[1], "standardize") == 0 ? BM_SCALE_STANDARDIZE
+		        : strcmp(f[1], "minmax") == 0    ? BM_SCALE_MINMAX
+		        : strcmp(f[1], "none") == 0      ? BM_SCALE_NONE
+		                                         : -1;
+		if (s < 0) {
+			bm_seterr("%s:%llu: unknown scaling '%s'", path, line, f[1]);
+			return -1;
+		}
+		if (o->scale < 0)
+			x->scale = s;
+	} else if (strcmp(f[0], "label") == 0 && n == 3) {
+		int j = col_named(x, f[1]);
+		if (x->label >= 0 && (j != x->label)) {
+			bm_seterr("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
+			return -1;
+		}
+		if (j >= 0 && o->tensor) {
+			x->label = j;
+			x->c[j].type = T_LABEL;
+		}
+		if ((strcmp(f[2], "regression") == 0) != o->regression) {
+			bm_seterr("%s:%llu: the stats file is for %s; %s --regression", path, line, f[2],
+			          o->regression ? "drop" : "add");
+			return -1;
+		}
+	} else if (strcmp(f[0], "class") == 0 && n == 2) {
+		if (x->label >= 0)
+			bm_strmap_get(&x->c[x->label].cats, f[1], strlen(f[1]), true);
+	} else if ((strcmp(f[0], "numeric") == 0 && n == 6) || (strcmp(f[0], "onehot") == 0 && n == 2) ||
+	           (strcmp(f[0], "category") == 0 && n == 3) || (strcmp(f[0], "fill") == 0 && n == 4)) {
+		int j = col_named(x, f[1]);
+		if (j < 0 && strcmp(f[0], "fill") != 0 && o->tensor) {
+			bm_seterr("%s: no column '%s' (named in the stats file %s)", x->first_file, f[1], path);
+			return -1;
+		}
+		if (j < 0)
+			return 0;
+		*have_cols |= strcmp(f[0], "numeric") == 0 || strcmp(f[0], "onehot") == 0;
+		return load_col(x, f, line, j, num, nnum, oh, noh);
+	} else {
+		bm_seterr("%s:%llu: unknown line '%s' with %zu fields", path, line, f[0], n);
+		return -1;
+	}
+	return 0;
 }
 
 /* Read the stats file: sets column types, categories, classes, scaling and
  * statistical fill values. */
-void bm_clean_load_stats(ctx_t *x)
+int bm_clean_load_stats(ctx_t *x)
 {
 	const bm_clean_opts_t *o = x->o;
 	const char *path = o->load_stats;
 	bm_in_t *in = bm_in_open(path);
 	if (!in)
-		bm_die("%s", bm_errmsg());
+		return -1;
 	bm_csv_t *r = bm_csv_open(in, NULL);
 	if (!r)
-		bm_die("%s", bm_errmsg());
+		return -1;
 	bm_csv_rec_t *rec;
-	int st;
+	int st, rc = 0;
 	bool first = true, have_cols = false;
 	size_t nnum = 0, noh = 0;
 	size_t *num = bm_xmalloc(x->nsel * sizeof *num), *oh = bm_xmalloc(x->nsel * sizeof *oh);
-	while ((st = bm_csv_next(r, &rec)) > 0) {
+	while (rc == 0 && (st = bm_csv_next(r, &rec)) > 0) {
 		unsigned long long line = (unsigned long long)rec->line;
 		char *f[6] = {0};
 		for (size_t i = 0; i < rec->n && i < 6; i++)
 			f[i] = bm_xmemdup(rec->f[i].val, rec->f[i].len);
 		size_t n = rec->n;
 		if (first) {
-			if (n != 2 || strcmp(f[0], "bm-clean-stats") != 0 || strcmp(f[1], "1") != 0)
-				bm_die("%s:%llu: not a bm-clean stats file", path, line);
+			if (n != 2 || strcmp(f[0], "bm-clean-stats") != 0 || strcmp(f[1], "1") != 0) {
+				bm_seterr("%s:%llu: not a bm-clean stats file", path, line);
+				rc = -1;
+			}
 			first = false;
-		} else if (strcmp(f[0], "scale") == 0 && n == 2) {
-			int s = strcmp(f[1], "standardize") == 0 ? BM_SCALE_STANDARDIZE
-			        : strcmp(f[1], "minmax") == 0    ? BM_SCALE_MINMAX
-			        : strcmp(f[1], "none") == 0      ? BM_SCALE_NONE
-			                                         : -1;
-			if (s < 0)
-				bm_die("%s:%llu: unknown scaling '%s'", path, line, f[1]);
-			if (o->scale < 0)
-				x->scale = s;
-		} else if (strcmp(f[0], "label") == 0 && n == 3) {
-			int j = -1;
-			for (size_t i = 0; i < x->nsel; i++)
-				if (strcmp(x->c[i].name, f[1]) == 0)
-					j = (int)i;
-			if (x->label >= 0 && (j != x->label))
-				bm_die("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
-			if (j >= 0 && o->tensor) {
-				x->label = j;
-				x->c[j].type = T_LABEL;
-			}
-			if ((strcmp(f[2], "regression") == 0) != o->regression)
-				bm_die("%s:%llu: the stats file is for %s; %s --regression", path, line, f[2],
-				       o->regression ? "drop" : "add");
-		} else if (strcmp(f[0], "class") == 0 && n == 2) {
-			if (x->label >= 0)
-				bm_strmap_get(&x->c[x->label].cats, f[1], strlen(f[1]), true);
-		} else if ((strcmp(f[0], "numeric") == 0 && n == 6) || (strcmp(f[0], "onehot") == 0 && n == 2) ||
-		           (strcmp(f[0], "category") == 0 && n == 3) || (strcmp(f[0], "fill") == 0 && n == 4)) {
-			int j = -1;
-			for (size_t i = 0; i < x->nsel; i++)
-				if (strcmp(x->c[i].name, f[1]) == 0)
-					j = (int)i;
-			if (j < 0 && strcmp(f[0], "fill") != 0 && o->tensor)
-				bm_die("%s: no column '%s' (named in the stats file %s)", x->first_file, f[1], path);
-			if (j < 0)
-				goto next;
-			col_t *c = &x->c[j];
-			if (strcmp(f[0], "numeric") == 0) {
-				double v[4];
-				for (int i = 0; i < 4; i++)
-					if (!bm_values_parse_num(f[2 + i], strlen(f[2 + i]), &v[i], NULL))
-						bm_die("%s:%llu: '%s' is not a number", path, line, f[2 + i]);
-				c->mean = v[0];
-				c->std = v[1];
-				c->min = v[2];
-				c->max = v[3];
-				c->type = T_NUMERIC;
-				if (o->tensor)
-					num[nnum++] = (size_t)j;
-				have_cols = true;
-			} else if (strcmp(f[0], "onehot") == 0) {
-				c->type = T_ONEHOT;
-				if (o->tensor)
-					oh[noh++] = (size_t)j;
-				have_cols = true;
-			} else if (strcmp(f[0], "category") == 0) {
-				if (c->type != T_ONEHOT)
-					bm_die("%s:%llu: category of '%s' before its onehot line", path, line, f[1]);
-				bm_strmap_get(&c->cats, f[2], strlen(f[2]), true);
-			} else {
-				int k = strcmp(f[2], "mean") == 0     ? FILL_MEAN
-				        : strcmp(f[2], "median") == 0 ? FILL_MEDIAN
-				        : strcmp(f[2], "mode") == 0   ? FILL_MODE
-				                                      : -1;
-				if (k < 0)
-					bm_die("%s:%llu: unknown fill '%s'", path, line, f[2]);
-				free(c->statfill[k]);
-				c->statfill[k] = bm_xmemdup(f[3], strlen(f[3]));
-			}
 		} else
-			bm_die("%s:%llu: unknown line '%s' with %zu fields", path, line, f[0], n);
-	next:
+			rc = load_line(x, f, n, line, num, &nnum, oh, &noh, &have_cols);
 		for (int i = 0; i < 6; i++)
 			free(f[i]);
 	}
-	if (st < 0)
-		bm_die("%s", bm_errmsg());
-	if (first)
-		bm_die("%s: empty stats file", path);
 	bm_csv_close(r);
-	if (o->tensor && x->label >= 0 && !o->regression && x->c[x->label].cats.n == 0)
-		bm_die("%s: no classes for the label '%s'", path, x->c[x->label].name);
-	if (o->tensor) {
-		if (!have_cols)
-			bm_die("%s: no feature columns (saved without --tensor?)", path);
+	if (rc == 0 && st < 0)
+		rc = -1;
+	else if (rc == 0 && first) {
+		bm_seterr("%s: empty stats file", path);
+		rc = -1;
+	} else if (rc == 0 && o->tensor && x->label >= 0 && !o->regression && x->c[x->label].cats.n == 0) {
+		bm_seterr("%s: no classes for the label '%s'", path, x->c[x->label].name);
+		rc = -1;
+	} else if (rc == 0 && o->tensor && !have_cols) {
+		bm_seterr("%s: no feature columns (saved without --tensor?)", path);
+		rc = -1;
+	}
+	if (rc < 0 || !o->tensor) {
+		free(num);
+		free(oh);
+		if (rc < 0)
+			return -1;
+	} else {
 		for (size_t j = 0; j < x->nsel; j++)
 			if (x->c[j].type == T_UNDECIDED)
-				x->c[j].type = T_NUMERIC + 100; /* not a feature */
+				x->c[j].type = T_IGNORED; /* not a feature */
 		free(x->num);
 		free(x->oh);
 		x->num = num;
 		x->nnum = nnum;
 		x->oh = oh;
 		x->noh = noh;
-	} else {
-		free(num);
-		free(oh);
 	}
 	x->stats_loaded = true;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bm_cli.h"
+#include "bm_err.h"
 
 #define SPOOL_CHUNK (8u << 20)
 
@@ -23,24 +24,31 @@ FILE *bm_tmpfile(void)
 	char *path = bm_xmalloc(n);
 	snprintf(path, n, "%s/bm-clean.XXXXXX", dir);
 	int fd = mkstemp(path);
-	if (fd < 0)
-		bm_die("cannot create a temporary file in %s: %s", dir, strerror(errno));
+	if (fd < 0) {
+		bm_seterr("cannot create a temporary file in %s: %s", dir, strerror(errno));
+		free(path);
+		return NULL;
+	}
 	unlink(path);
 	free(path);
 	FILE *f = fdopen(fd, "w+");
-	if (!f)
-		bm_die("cannot open a temporary file: %s", strerror(errno));
+	if (!f) {
+		bm_seterr("cannot open a temporary file: %s", strerror(errno));
+		close(fd);
+	}
 	return f;
 }
 
 /* A chunk in huge pages where the kernel offers them (madvise mode):
  * 4 page faults for 8 MB instead of 2048, which threads spooling at once
- * otherwise take turns for. */
+ * otherwise take turns for. NULL when out of memory. */
 static unsigned char *chunk_alloc(size_t n)
 {
 	void *p;
-	if (posix_memalign(&p, 2u << 20, n) != 0)
-		bm_die("out of memory");
+	if (posix_memalign(&p, 2u << 20, n) != 0) {
+		bm_seterr("out of memory");
+		return NULL;
+	}
 #ifdef MADV_HUGEPAGE
 	madvise(p, n, MADV_HUGEPAGE);
 #endif
@@ -57,35 +65,44 @@ void bm_spool_init(bm_spool_t *sp, size_t rowlen, size_t mem)
 
 unsigned char *bm_spool_new_chunk(bm_spool_t *sp)
 {
-	if (!sp->cur)
-		sp->cur = chunk_alloc(sp->chunk);
+	if (!sp->cur && !(sp->cur = chunk_alloc(sp->chunk)))
+		return NULL;
 	if (sp->len + sp->rowlen > sp->chunk) {
 		if (!sp->file && (sp->nchunks + 1) * sp->chunk <= sp->mem) {
-			unsigned char **c = realloc(sp->chunks, (sp->nchunks + 1) * sizeof *c);
-			if (!c)
-				bm_die("out of memory");
+			unsigned char **c = realloc(sp->chunks, (sp->nchunks + 1) * sizeof *c), *next;
+			if (!c) {
+				bm_seterr("out of memory");
+				return NULL;
+			}
 			sp->chunks = c;
+			if (!(next = chunk_alloc(sp->chunk)))
+				return NULL;
 			sp->chunks[sp->nchunks++] = sp->cur;
-			sp->cur = chunk_alloc(sp->chunk);
+			sp->cur = next;
 		} else {
-			if (!sp->file)
-				sp->file = bm_tmpfile();
-			if (fwrite(sp->cur, 1, sp->len, sp->file) != sp->len)
-				bm_die("writing a temporary file: %s", strerror(errno));
+			if (!sp->file && !(sp->file = bm_tmpfile()))
+				return NULL;
+			if (fwrite(sp->cur, 1, sp->len, sp->file) != sp->len) {
+				bm_seterr("writing a temporary file: %s", strerror(errno));
+				return NULL;
+			}
 		}
 		sp->len = 0;
 	}
 	return sp->cur + sp->len;
 }
 
-void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *row), void *arg, bool release)
+int bm_spool_each(bm_spool_t *sp, int (*fn)(void *arg, const unsigned char *row), void *arg, bool release)
 {
 	size_t n = sp->rowlen;
 	for (size_t c = 0; c < sp->nchunks; c++) {
 		for (size_t off = 0; off + n <= sp->chunk; off += n)
-			fn(arg, sp->chunks[c] + off);
-		if (release)
+			if (fn(arg, sp->chunks[c] + off))
+				return -1;
+		if (release) {
 			free(sp->chunks[c]);
+			sp->chunks[c] = NULL;
+		}
 	}
 	if (release) {
 		free(sp->chunks);
@@ -93,27 +110,38 @@ void bm_spool_each(bm_spool_t *sp, void (*fn)(void *arg, const unsigned char *ro
 		sp->nchunks = 0;
 	}
 	if (sp->file) {
-		if (fflush(sp->file) != 0 || fseek(sp->file, 0, SEEK_SET) != 0)
-			bm_die("rereading a temporary file: %s", strerror(errno));
+		if (fflush(sp->file) != 0 || fseek(sp->file, 0, SEEK_SET) != 0) {
+			bm_seterr("rereading a temporary file: %s", strerror(errno));
+			return -1;
+		}
 		unsigned char *row = bm_xmalloc(n);
-		while (fread(row, 1, n, sp->file) == n)
-			fn(arg, row);
-		if (ferror(sp->file))
-			bm_die("rereading a temporary file: %s", strerror(errno));
+		int rc = 0;
+		while (rc == 0 && fread(row, 1, n, sp->file) == n)
+			rc = fn(arg, row);
 		free(row);
+		if (rc)
+			return -1;
+		if (ferror(sp->file)) {
+			bm_seterr("rereading a temporary file: %s", strerror(errno));
+			return -1;
+		}
 		if (release) {
 			fclose(sp->file);
 			sp->file = NULL;
-		} else if (fseek(sp->file, 0, SEEK_END) != 0)
-			bm_die("rereading a temporary file: %s", strerror(errno));
+		} else if (fseek(sp->file, 0, SEEK_END) != 0) {
+			bm_seterr("rereading a temporary file: %s", strerror(errno));
+			return -1;
+		}
 	}
 	for (size_t off = 0; off + n <= sp->len; off += n)
-		fn(arg, sp->cur + off);
+		if (fn(arg, sp->cur + off))
+			return -1;
 	if (release) {
 		free(sp->cur);
 		sp->cur = NULL;
 		sp->len = 0;
 	}
+	return 0;
 }
 
 bool bm_spool_in_memory(const bm_spool_t *sp)

@@ -1,9 +1,10 @@
-/* bm_rng.c: xoshiro256** (Blackman and Vigna) seeded by splitmix64. */
+/* bm_rng.c: xoshiro256** (Blackman and Vigna) seeded by splitmix64, and
+ * splitmix64 alone (see bm_rng.h). */
 #include "bm_rng.h"
 
 #include <math.h>
 
-static uint64_t splitmix64(uint64_t *x)
+uint64_t bm_rng_sm_u64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -14,7 +15,7 @@ static uint64_t splitmix64(uint64_t *x)
 void bm_rng_seed(bm_rng_t *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
+		r->s[i] = bm_rng_sm_u64(&seed);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -33,20 +34,33 @@ uint64_t bm_rng_u64(bm_rng_t *r)
 	return result;
 }
 
-float bm_rng_float(bm_rng_t *r) { return (float)(bm_rng_u64(r) >> 40) * 0x1.0p-24f; }
+/* 53 random bits in [0, 1). */
+static inline double unit53(uint64_t u) { return (double)(u >> 11) * 0x1.0p-53; }
 
-double bm_rng_double(bm_rng_t *r) { return (double)(bm_rng_u64(r) >> 11) * 0x1.0p-53; }
-
-uint64_t bm_rng_below(bm_rng_t *r, uint64_t n)
+/* Uniform in [0, n) from NEXT(S): rejection on the top of the range keeps
+ * it unbiased. */
+static inline __attribute__((always_inline)) uint64_t below(uint64_t (*next)(void *), void *s, uint64_t n)
 {
-	/* Rejection on the top of the range keeps it unbiased. */
 	uint64_t limit = UINT64_MAX - UINT64_MAX % n;
 	uint64_t x;
 	do
-		x = bm_rng_u64(r);
+		x = next(s);
 	while (x >= limit);
 	return x % n;
 }
+
+static uint64_t next_xo(void *s) { return bm_rng_u64(s); }
+static uint64_t next_sm(void *s) { return bm_rng_sm_u64(s); }
+
+float bm_rng_float(bm_rng_t *r) { return (float)(bm_rng_u64(r) >> 40) * 0x1.0p-24f; }
+
+double bm_rng_double(bm_rng_t *r) { return unit53(bm_rng_u64(r)); }
+
+uint64_t bm_rng_below(bm_rng_t *r, uint64_t n) { return below(next_xo, r, n); }
+
+double bm_rng_sm_double(uint64_t *x) { return unit53(bm_rng_sm_u64(x)); }
+
+uint64_t bm_rng_sm_below(uint64_t *x, uint64_t n) { return below(next_sm, x, n); }
 
 double bm_rng_normal(bm_rng_t *r)
 {

@@ -1,9 +1,14 @@
-/* bm_rng.h: the seeded random number generator of bm-train.
+/* bm_rng.h: bm's seeded random number generators.
  *
- * xoshiro256** seeded through splitmix64: fast, 256 bits of state that a
- * checkpoint saves and restores exactly, and the same sequence on every
- * machine for the same seed. Floats are made from the top bits, normals by
- * Box-Muller without a cached second value (so the state is just s[4]).
+ * bm_rng_t (bm-train) is xoshiro256** seeded through splitmix64: fast, 256
+ * bits of state that a checkpoint saves and restores exactly, and the same
+ * sequence on every machine for the same seed. Floats are made from the top
+ * bits, normals by Box-Muller without a cached second value (so the state
+ * is just s[4]).
+ *
+ * bm_rng_sm_* is splitmix64 itself, one word of state: the generator of
+ * bm-clean --split (kept so that a split with a given --seed stays the
+ * same). The two give different sequences for the same seed.
  */
 #ifndef BM_RNG_H
 #define BM_RNG_H
@@ -27,5 +32,11 @@ uint64_t bm_rng_below(bm_rng_t *r, uint64_t n);
 double bm_rng_normal(bm_rng_t *r);
 /* Fisher-Yates shuffle of IDX[0..n). */
 void bm_rng_shuffle(bm_rng_t *r, uint32_t *idx, uint64_t n);
+
+/* splitmix64 from the state *X (any value, the seed): the next 64 bits;
+ * uniform in [0, 1) with 53 bits; uniform in [0, n), unbiased, n >= 1. */
+uint64_t bm_rng_sm_u64(uint64_t *x);
+double bm_rng_sm_double(uint64_t *x);
+uint64_t bm_rng_sm_below(uint64_t *x, uint64_t n);
 
 #endif

@@ -1,7 +1,10 @@
-/* bm_csv.c: RFC 4180 CSV reader and writer helpers (see bm_csv.h). */
+/* bm_csv.c: the RFC 4180 CSV reader: plain, on a byte range, or with a
+ * second thread that reads and splits the records; and the quick records
+ * (see bm_csv.h, bm_csv_int.h). */
 #include "config.h"
 
 #include "bm_csv.h"
+#include "bm_csv_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -9,9 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define CSV_BUFSIZE (1u << 20)
 
@@ -61,6 +61,8 @@ struct bm_csv {
 	bool eof, started;
 	uint64_t line;  /* line number at buf[pos] */
 	unsigned char special[256]; /* delimiter, CR, LF, comment */
+	bool simd;      /* scan with SSE2 (bm_cpu() at BM_CPU_SSE2 or up) */
+	bm_csv_scanner_t scan;
 	bm_csv_field_t *f;
 	size_t fcap;
 	bm_csv_rec_t rec;
@@ -321,11 +323,10 @@ static bm_csv_t *open_plain(bm_in_t *in, const bm_csv_opts_t *opts)
 	}
 	r->buf[0] = '\n';
 	r->line = 1;
-	r->special[(unsigned char)r->o.delim] = 1;
-	r->special['\n'] = 1;
-	r->special['\r'] = 1;
-	if (r->o.comment >= 0)
-		r->special[(unsigned char)r->o.comment] = 1;
+	bm_csv_scanner_init(&r->scan, r->special, r->o.delim, r->o.quote, r->o.comment);
+#ifdef __SSE2__
+	r->simd = bm_cpu() >= BM_CPU_SSE2;
+#endif
 	return r;
 }
 
@@ -452,66 +453,25 @@ static int refill(bm_csv_t *r)
 }
 
 
-/* R's scanner (set up once per record, in a local of parse: set up from r
- * at each field, it would be, as the stores to the fields may change r for
- * all the compiler knows). */
-static inline bm_csv_scanner_t scanner(const bm_csv_t *r)
+void bm_csv_scanner_init(bm_csv_scanner_t *sc, unsigned char *special, char delim, char quote, int comment)
 {
-#ifdef __SSE2__
-	return (bm_csv_scanner_t){_mm_set1_epi8(r->o.delim), _mm_set1_epi8('\n'), _mm_set1_epi8('\r'),
-	                          _mm_set1_epi8(r->o.comment >= 0 ? (char)r->o.comment : r->o.delim),
-	                          _mm_set1_epi8(r->o.quote)};
-#else
-	return (bm_csv_scanner_t){r->special, r->o.quote};
-#endif
+	memset(special, 0, 256);
+	special[(unsigned char)delim] = 1;
+	special['\n'] = 1;
+	special['\r'] = 1;
+	if (comment >= 0)
+		special[(unsigned char)comment] = 1;
+	const char b[5] = {delim, '\n', '\r', comment >= 0 ? (char)comment : delim, quote};
+	for (int i = 0; i < 5; i++)
+		memset(sc->v[i], b[i], 16);
+	sc->special = special;
+	sc->quote = quote;
 }
 
-/* The first quote in [P, END), or NULL (a quoted field is mostly short:
- * no call to memchr). Reads up to 15 bytes past END, in the padding. */
-static inline char *find_quote(const bm_csv_scanner_t *sc, char *p, const char *end)
-{
-#ifdef __SSE2__
-	for (; p < end; p += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sc->q));
-		if (m) {
-			p += __builtin_ctz(m);
-			return p < end ? p : NULL;
-		}
-	}
-	return NULL;
-#else
-	return memchr(p, sc->quote, (size_t)(end - p));
-#endif
-}
-
-/* The line feeds in [S, E). Reads up to 15 bytes past E: E is at most the
- * sentinel's place, and the padding follows. */
-static uint64_t count_nl(const char *s, const char *e)
-{
-	uint64_t n = 0;
-#ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
-	for (; s < e; s += 16) {
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), nl));
-		if (e - s < 16)
-			m &= (1u << (e - s)) - 1;
-		for (; m; m &= m - 1)
-			n++;
-	}
-#else
-	while ((s = memchr(s, '\n', (size_t)(e - s)))) {
-		n++;
-		s++;
-	}
-#endif
-	return n;
-}
-
-/* Parse one record at buf[pos]. REC_MORE: the record runs past the data
- * read so far (call again after refill); REC_SKIP: a blank or comment line
- * was consumed. */
-static int parse(bm_csv_t *r)
+/* Parse one record at buf[pos], scanning at LEVEL. REC_MORE: the record
+ * runs past the data read so far (call again after refill); REC_SKIP: a
+ * blank or comment line was consumed. */
+BM_CSV_INLINE int parse_at(bm_csv_t *r, const int level)
 {
 	char *const start = r->buf + r->pos, *const end = r->buf + r->end;
 	char *p = start;
@@ -522,7 +482,17 @@ static int parse(bm_csv_t *r)
 	size_t nf = r->fbase;
 	char *sc = r->scratch + r->scbase;
 	char *rawend;
-	const bm_csv_scanner_t scn = scanner(r);
+	/* the scanner's bytes in locals, set up once per record (set up from r
+	 * at each field, they would be, as the stores to the fields may change
+	 * r for all the compiler knows) */
+	const bm_csv_scanner_t *scn = &r->scan;
+#ifdef __SSE2__
+	const __m128i vd = _mm_set1_epi8(delim), vn = _mm_set1_epi8('\n'), vc = _mm_set1_epi8('\r'),
+	              vk = _mm_set1_epi8(comment >= 0 ? (char)comment : delim);
+#define SCAN(p) (level >= BM_CPU_SSE2 ? bm_csv_scan_sse2(p, vd, vn, vc, vk) : bm_csv_scan_plain(sp, p))
+#else
+#define SCAN(p) bm_csv_scan_plain(sp, p)
+#endif
 
 	if (p < end && (*p == '\n' || *p == '\r' || (comment >= 0 && *p == (char)comment))) {
 		/* a blank line or a comment line */
@@ -561,12 +531,12 @@ static int parse(bm_csv_t *r)
 			bool simple = true;
 			char *close;
 			for (;;) {
-				close = find_quote(&scn, q, end);
+				close = bm_csv_find_quote(level, scn, q, end);
 				if (!close) {
 					if (!r->eof)
 						return REC_MORE;
 					bm_seterr("%s:%llu: unterminated quoted field", rname(r),
-					          (unsigned long long)(r->line + count_nl(start, s)));
+					          (unsigned long long)(r->line + bm_csv_count_nl(level, start, s)));
 					return REC_ERR;
 				}
 				if (close + 1 >= end && !r->eof)
@@ -578,13 +548,13 @@ static int parse(bm_csv_t *r)
 				}
 				break;
 			}
-			lines += count_nl(p + 1, close);
+			lines += bm_csv_count_nl(level, p + 1, close);
 			p = close + 1;
 			while (!sp[(unsigned char)*p])
 				p++;
 			if (r->o.strict && p != close + 1) {
 				bm_seterr("%s:%llu: unexpected character after a closing quote", rname(r),
-				          (unsigned long long)(r->line + count_nl(start, p)));
+				          (unsigned long long)(r->line + bm_csv_count_nl(level, start, p)));
 				return REC_ERR;
 			}
 			if (simple && p == close + 1) {
@@ -607,7 +577,7 @@ static int parse(bm_csv_t *r)
 			}
 			f->quoted = true;
 		} else {
-			p = bm_csv_scan(&scn, p);
+			p = SCAN(p);
 			f->val = s;
 			f->len = (size_t)(p - s);
 			f->quoted = false;
@@ -663,6 +633,30 @@ static int parse(bm_csv_t *r)
 	return REC_OK;
 }
 
+#undef SCAN
+
+/* parse_at at each level, and the one the reader's level picks. */
+static int parse_plain(bm_csv_t *r)
+{
+	return parse_at(r, BM_CPU_GENERIC);
+}
+
+#ifdef __SSE2__
+static int parse_sse2(bm_csv_t *r)
+{
+	return parse_at(r, BM_CPU_SSE2);
+}
+#endif
+
+static int parse(bm_csv_t *r)
+{
+#ifdef __SSE2__
+	if (r->simd)
+		return parse_sse2(r);
+#endif
+	return parse_plain(r);
+}
+
 int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec)
 {
 	if (r->threaded)
@@ -696,7 +690,7 @@ bool bm_csv_quick_begin(bm_csv_t *r, bm_csv_quick_t *q)
 		return false;
 	*q = (bm_csv_quick_t){.p = r->buf + r->pos, .end = r->buf + r->end, .line = r->line,
 	                      .scratch = r->scratch, .delim = r->o.delim, .quote = r->o.quote,
-	                      .comment = r->o.comment, .scan = scanner(r)};
+	                      .comment = r->o.comment, .simd = r->simd, .scan = r->scan};
 	return true;
 }
 
@@ -710,18 +704,19 @@ void bm_csv_quick_end(bm_csv_t *r, const bm_csv_quick_t *q)
 static const char *quote_or_lf(const bm_csv_quick_t *q, const char *p)
 {
 #ifdef __SSE2__
-	for (;; p += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, q->scan.q), _mm_cmpeq_epi8(v, q->scan.n)));
-		if (m)
-			return p + __builtin_ctz(m);
+	if (q->simd) {
+		const __m128i vq = bm_csv_vec(&q->scan, 4), vn = bm_csv_vec(&q->scan, 1);
+		for (;; p += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)));
+			if (m)
+				return p + __builtin_ctz(m);
+		}
 	}
-#else
+#endif
 	while (*p != q->quote && *p != '\n')
 		p++;
 	return p;
-#endif
 }
 
 int bm_csv_quick_quoted(bm_csv_quick_t *q, const char **val, size_t *len)
@@ -752,131 +747,4 @@ int bm_csv_quick_quoted(bm_csv_quick_t *q, const char **val, size_t *len)
 		}
 		return bm_csv_quick_after(q, k + 1);
 	}
-}
-
-bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *o, bool alone)
-{
-	if (len == 0)
-		return alone;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == o->delim || c == o->quote || c == '\n' || c == '\r' ||
-		    (o->comment >= 0 && c == (char)o->comment))
-			return true;
-	}
-	return false;
-}
-
-void bm_csv_append(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *o, bool alone)
-{
-	if (!bm_csv_needs_quotes(s, n, o, alone)) {
-		bm_buf_add(b, s, n);
-		return;
-	}
-	bm_buf_reserve(b, 2 * n + 2);
-	char *out = b->s + b->len;
-	*out++ = o->quote;
-	for (size_t i = 0; i < n; i++) {
-		*out++ = s[i];
-		if (s[i] == o->quote)
-			*out++ = o->quote;
-	}
-	*out++ = o->quote;
-	*out = '\0';
-	b->len = (size_t)(out - b->s);
-}
-
-int bm_csv_split_list(const char *s, char ***items)
-{
-	size_t len = strlen(s);
-	char **v = calloc(len + 2, sizeof *v);
-	if (!v)
-		return -1;
-	int n = 0;
-	const char *p = s, *e = s + len;
-	for (;;) {
-		char *item = malloc(len + 1), *o = item;
-		if (!item)
-			goto bad;
-		v[n++] = item;
-		if (p < e && *p == '"') {
-			p++;
-			for (;;) {
-				if (p >= e)
-					goto bad; /* unterminated quote */
-				if (*p == '"') {
-					if (p + 1 < e && p[1] == '"') {
-						*o++ = '"';
-						p += 2;
-						continue;
-					}
-					p++;
-					break;
-				}
-				*o++ = *p++;
-			}
-			if (p < e && *p != ',')
-				goto bad;
-		} else {
-			while (p < e && *p != ',')
-				*o++ = *p++;
-		}
-		*o = '\0';
-		if (p >= e)
-			break;
-		p++; /* the comma */
-	}
-	*items = v;
-	return n;
-bad:
-	bm_csv_free_list(v, n);
-	return -1;
-}
-
-void bm_csv_free_list(char **items, int n)
-{
-	if (!items)
-		return;
-	for (int i = 0; i < n; i++)
-		free(items[i]);
-	free(items);
-}
-
-bool bm_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str, *e = s + len;
-	while (s < e) {
-		unsigned c = *s;
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		int n;
-		unsigned min;
-		if ((c & 0xE0) == 0xC0) {
-			n = 1;
-			min = 0x80;
-			c &= 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 2;
-			min = 0x800;
-			c &= 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 3;
-			min = 0x10000;
-			c &= 0x07;
-		} else
-			return false;
-		if (e - s <= n)
-			return false;
-		for (int i = 1; i <= n; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return false;
-			c = (c << 6) | (s[i] & 0x3F);
-		}
-		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return false;
-		s += n + 1;
-	}
-	return true;
 }

@@ -12,8 +12,8 @@
 
 #include "bm_cli.h"
 
-const double bm_pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+const double bm_values_pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static bool is_blank(char c)
 {
@@ -106,7 +106,7 @@ bool bm_values_parse_num(const char *s, size_t len, double *v, bool *integral)
 	if (ndig <= 19 && m < (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
 		/* both exact: one correctly rounded operation, as strtod rounds */
 		double d = (double)m;
-		d = exp10 < 0 ? d / bm_pow10[-exp10] : d * bm_pow10[exp10];
+		d = exp10 < 0 ? d / bm_values_pow10[-exp10] : d * bm_values_pow10[exp10];
 		*v = neg ? -d : d;
 		return true;
 	}
@@ -114,25 +114,25 @@ bool bm_values_parse_num(const char *s, size_t len, double *v, bool *integral)
 	return true;
 }
 
-bool bm_have_ssse3;
-
 #ifdef __x86_64__
-unsigned char bm_parse_shuf[17][17][16] __attribute__((aligned(16)));
-
-/* bm_parse_shuf[n][q] moves the digits of a number of N bytes (after the
- * sign) with its point at Q (N: none) to the end of 16 bytes, in order,
- * without the point, zeros before them. */
-__attribute__((constructor)) static void shuf_init(void)
-{
-	for (int n = 0; n <= 16; n++)
-		for (int q = 0; q <= n; q++) {
-			int nd = n - (q < n);
-			memset(bm_parse_shuf[n][q], 0x80, 16);
-			for (int j = 0; j < nd; j++)
-				bm_parse_shuf[n][q][16 - nd + j] = (unsigned char)(j < q ? j : j + 1);
-		}
-	bm_have_ssse3 = __builtin_cpu_supports("ssse3");
-}
+/* bm_values_shuf[n][q]: byte K of the 16 is 0x80 (a zero) before the ND
+ * digits (N less the point, if Q < N), then digit J = K - (16 - ND) is the
+ * byte at J, or J + 1 past the point. */
+#define SHUF_ND(n, q) ((n) - ((q) < (n)))
+#define SHUF_J(n, q, k) ((k) - (16 - SHUF_ND(n, q)))
+#define SHUF_B(n, q, k) (SHUF_J(n, q, k) < 0 ? 0x80 : SHUF_J(n, q, k) < (q) ? SHUF_J(n, q, k) : SHUF_J(n, q, k) + 1)
+#define SHUF_Q(n, q)                                                                                        \
+	{SHUF_B(n, q, 0),  SHUF_B(n, q, 1),  SHUF_B(n, q, 2),  SHUF_B(n, q, 3),  SHUF_B(n, q, 4),  SHUF_B(n, q, 5),  \
+	 SHUF_B(n, q, 6),  SHUF_B(n, q, 7),  SHUF_B(n, q, 8),  SHUF_B(n, q, 9),  SHUF_B(n, q, 10), SHUF_B(n, q, 11), \
+	 SHUF_B(n, q, 12), SHUF_B(n, q, 13), SHUF_B(n, q, 14), SHUF_B(n, q, 15)}
+#define SHUF_N(n)                                                                                           \
+	{SHUF_Q(n, 0),  SHUF_Q(n, 1),  SHUF_Q(n, 2),  SHUF_Q(n, 3),  SHUF_Q(n, 4),  SHUF_Q(n, 5),              \
+	 SHUF_Q(n, 6),  SHUF_Q(n, 7),  SHUF_Q(n, 8),  SHUF_Q(n, 9),  SHUF_Q(n, 10), SHUF_Q(n, 11),             \
+	 SHUF_Q(n, 12), SHUF_Q(n, 13), SHUF_Q(n, 14), SHUF_Q(n, 15), SHUF_Q(n, 16)}
+const unsigned char bm_values_shuf[17][17][16] __attribute__((aligned(16))) = {
+	SHUF_N(0),  SHUF_N(1),  SHUF_N(2),  SHUF_N(3),  SHUF_N(4),  SHUF_N(5),  SHUF_N(6),  SHUF_N(7),  SHUF_N(8),
+	SHUF_N(9),  SHUF_N(10), SHUF_N(11), SHUF_N(12), SHUF_N(13), SHUF_N(14), SHUF_N(15), SHUF_N(16),
+};
 #endif
 
 int bm_clean_fmt_double(char *buf, size_t size, double v)
@@ -160,7 +160,7 @@ static const char *const default_na[] = {
 };
 #define NDEFAULT_NA (sizeof default_na / sizeof default_na[0])
 
-bool bm_clean_default_na(const char *s, size_t len)
+bool bm_values_default_na(const char *s, size_t len)
 {
 	if (len == 0)
 		return true;
@@ -170,7 +170,7 @@ bool bm_clean_default_na(const char *s, size_t len)
 	return false;
 }
 
-void bm_naset_add(bm_naset_t *na, const char *s)
+void bm_values_naset_add(bm_values_naset_t *na, const char *s)
 {
 	size_t len = strlen(s);
 	if (len == 0) {
@@ -189,14 +189,14 @@ void bm_naset_add(bm_naset_t *na, const char *s)
 	}
 }
 
-void bm_naset_add_defaults(bm_naset_t *na)
+void bm_values_naset_add_defaults(bm_values_naset_t *na)
 {
 	for (size_t i = 0; i < NDEFAULT_NA; i++)
-		bm_naset_add(na, default_na[i]);
+		bm_values_naset_add(na, default_na[i]);
 	na->empty = true;
 }
 
-void bm_naset_free(bm_naset_t *na)
+void bm_values_naset_free(bm_values_naset_t *na)
 {
 	for (size_t i = 0; i < na->n; i++)
 		free(na->s[i]);

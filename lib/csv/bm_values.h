@@ -1,5 +1,11 @@
 /* bm_values.h: field values as pandas reads them: numbers, missing-value
  * strings, and numbers written back as text.
+ *
+ * The number parser is bm_values_parse_num (strtod's bits). For a value
+ * followed by padding (a bm_csv field), bm_values_parse_padded is faster at
+ * BM_CPU_AVX2, which has SSSE3: short decimals are converted in a few
+ * vector steps (bm_values_short_ssse3); at the lower levels it is
+ * bm_values_parse_num itself.
  */
 #ifndef BM_VALUES_H
 #define BM_VALUES_H
@@ -9,6 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bm_cpu.h"
+
 /* Parse S[0..len) as a number as pandas does (surrounding blanks allowed,
  * "inf"/"infinity" with any case and sign); sets *INTEGRAL when it has no
  * point or exponent. Returns false when it is not a number. The value is
@@ -16,13 +24,15 @@
  * 19 digits below 2^53 and a power of ten up to 1e22, one correctly
  * rounded operation). */
 bool bm_values_parse_num(const char *s, size_t len, double *v, bool *integral);
-extern bool bm_have_ssse3; /* the processor has SSSE3 */
-extern const double bm_pow10[23]; /* 1e0 to 1e22, all exact */
+extern const double bm_values_pow10[23]; /* 1e0 to 1e22, all exact */
 
 #ifdef __x86_64__
 #include <tmmintrin.h>
 
-extern unsigned char bm_parse_shuf[17][17][16]; /* bm_values.c */
+/* [n][q]: moves the digits of a number of N bytes (after the sign) with its
+ * point at Q (N: none) to the end of 16 bytes, in order, without the point,
+ * zeros before them. */
+extern const unsigned char bm_values_shuf[17][17][16] __attribute__((aligned(16)));
 
 /* The value of T, the bytes of a short decimal less '0', N of them (1 to
  * 16), digits with at most one point, at DOT (its bit, or 0), at least one
@@ -30,13 +40,13 @@ extern unsigned char bm_parse_shuf[17][17][16]; /* bm_values.c */
  * converted in a few vector steps, without a branch per digit (their
  * number varies from one field to the next, so a loop's exit is
  * mispredicted). */
-__attribute__((target("ssse3"))) static inline bool bm_short_value_ssse3(__m128i t, unsigned n, unsigned dot,
-                                                                         unsigned neg, double *v)
+__attribute__((target("ssse3"))) static inline bool bm_values_value_ssse3(__m128i t, unsigned n, unsigned dot,
+                                                                          unsigned neg, double *v)
 {
 	unsigned q = dot ? (unsigned)__builtin_ctz(dot) : n; /* digits before the point */
 	unsigned k = n - q - (dot != 0);                     /* and after */
 	/* 16 digits, then pairs, fours, eights: two numbers of 8 digits */
-	__m128i d = _mm_shuffle_epi8(t, _mm_load_si128((const __m128i *)(const void *)bm_parse_shuf[n][q]));
+	__m128i d = _mm_shuffle_epi8(t, _mm_load_si128((const __m128i *)(const void *)bm_values_shuf[n][q]));
 	d = _mm_maddubs_epi16(d, _mm_set_epi8(1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10));
 	d = _mm_madd_epi16(d, _mm_set_epi16(1, 100, 1, 100, 1, 100, 1, 100));
 	d = _mm_packs_epi32(d, d);
@@ -45,7 +55,7 @@ __attribute__((target("ssse3"))) static inline bool bm_short_value_ssse3(__m128i
 	uint64_t m = (uint64_t)(uint32_t)w * 100000000 + (w >> 32);
 	if (m >= (1ULL << 53))
 		return false;
-	double x = (double)m / bm_pow10[k]; /* exact operands: strtod's rounding */
+	double x = (double)m / bm_values_pow10[k]; /* exact operands: strtod's rounding */
 	uint64_t u;
 	memcpy(&u, &x, 8);
 	u |= (uint64_t)neg << 63;
@@ -55,8 +65,8 @@ __attribute__((target("ssse3"))) static inline bool bm_short_value_ssse3(__m128i
 
 /* The 16 bytes at P less '0' (*T), and which of them are digits (*DIG)
  * and points (*DOT), a bit each. */
-__attribute__((target("ssse3"))) static inline void bm_short_bytes_ssse3(const char *p, __m128i *t, unsigned *dig,
-                                                                         unsigned *dot)
+__attribute__((target("ssse3"))) static inline void bm_values_bytes_ssse3(const char *p, __m128i *t, unsigned *dig,
+                                                                          unsigned *dot)
 {
 	__m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
 	*t = _mm_sub_epi8(b, _mm_set1_epi8('0'));
@@ -66,11 +76,11 @@ __attribute__((target("ssse3"))) static inline void bm_short_bytes_ssse3(const c
 
 /* bm_values_parse_num of a short decimal, [-+]DIGITS[.DIGITS] of at most 16
  * bytes after the sign and below 2^53, followed by at least 16 readable
- * bytes; false for any other S. Every byte is checked at once. Only when
- * bm_have_ssse3; inline, so that a caller compiled for SSSE3 too
- * (target_clones) has it without a call. */
-__attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const char *s, size_t len, double *v,
-                                                                         bool *integral)
+ * bytes; false for any other S. Every byte is checked at once. Only at
+ * BM_CPU_AVX2 and up; inline, so that a caller compiled for that level has
+ * it without a call. */
+__attribute__((target("ssse3"))) static inline bool bm_values_short_ssse3(const char *s, size_t len, double *v,
+                                                                          bool *integral)
 {
 	unsigned neg = *s == '-', sign = neg | (*s == '+');
 	const char *p = s + sign;
@@ -79,46 +89,50 @@ __attribute__((target("ssse3"))) static inline bool bm_parse_short_ssse3(const c
 		return false;
 	__m128i t;
 	unsigned dig, dot, in = (1u << n) - 1;
-	bm_short_bytes_ssse3(p, &t, &dig, &dot);
+	bm_values_bytes_ssse3(p, &t, &dig, &dot);
 	dig &= in;
 	dot &= in;
-	if ((dig | dot) != in || (dot & (dot - 1)) || !dig || !bm_short_value_ssse3(t, (unsigned)n, dot, neg, v))
+	if ((dig | dot) != in || (dot & (dot - 1)) || !dig || !bm_values_value_ssse3(t, (unsigned)n, dot, neg, v))
 		return false;
 	if (integral)
 		*integral = !dot;
 	return true;
 }
 
-/* The short decimal at the start of S, as bm_parse_short_ssse3 reads one,
+/* The short decimal at the start of S, as bm_values_short_ssse3 reads one,
  * up to the first byte that is neither a digit nor the point: its length
  * and *V, or 0 when S does not start with one. The caller checks that the
  * byte after it ends the field (else the field is longer, 1e5 or 1.5x, to
  * be read another way). S is followed by at least 16 readable bytes: one
  * look at them finds a number of a CSV record and its end. */
-__attribute__((target("ssse3"))) static inline size_t bm_parse_prefix_ssse3(const char *s, double *v)
+__attribute__((target("ssse3"))) static inline size_t bm_values_prefix_ssse3(const char *s, double *v)
 {
 	unsigned neg = *s == '-', sign = neg | (*s == '+');
 	__m128i t;
 	unsigned dig, dot;
-	bm_short_bytes_ssse3(s + sign, &t, &dig, &dot);
+	bm_values_bytes_ssse3(s + sign, &t, &dig, &dot);
 	unsigned n = (unsigned)__builtin_ctz(~(dig | dot)); /* bit 16 up: not set */
 	unsigned in = (1u << n) - 1;
 	dig &= in;
 	dot &= in;
-	if (!dig || (dot & (dot - 1)) || !bm_short_value_ssse3(t, n, dot, neg, v))
+	if (!dig || (dot & (dot - 1)) || !bm_values_value_ssse3(t, n, dot, neg, v))
 		return 0;
 	return sign + n;
 }
 #endif
 
 /* bm_values_parse_num for S followed by at least 16 readable bytes (a bm_csv
- * field: BM_CSV_PAD): the usual short decimals go faster. */
-static inline bool bm_values_parse_num_padded(const char *s, size_t len, double *v, bool *integral)
+ * field: BM_CSV_PAD), at CPU level LEVEL (bm_cpu.h; a constant where it is
+ * inlined): at BM_CPU_AVX2 and up the usual short decimals go faster. The
+ * same result either way. */
+static inline __attribute__((always_inline)) bool bm_values_parse_padded(const char *s, size_t len, double *v,
+                                                                         bool *integral, int level)
 {
 #ifdef __x86_64__
-	if (bm_have_ssse3 && bm_parse_short_ssse3(s, len, v, integral))
+	if (level >= BM_CPU_AVX2 && bm_values_short_ssse3(s, len, v, integral))
 		return true;
 #endif
+	(void)level;
 	return bm_values_parse_num(s, len, v, integral);
 }
 
@@ -127,7 +141,7 @@ static inline bool bm_values_parse_num_padded(const char *s, size_t len, double 
 int bm_clean_fmt_double(char *buf, size_t size, double v);
 
 /* Whether S[0..len) is one of pandas 1.5's default missing-value strings. */
-bool bm_clean_default_na(const char *s, size_t len);
+bool bm_values_default_na(const char *s, size_t len);
 
 /* A set of missing-value strings (zeroed: empty, the empty field not
  * missing). */
@@ -139,16 +153,18 @@ typedef struct {
 	size_t maxlen;
 	uint64_t byfirst[256]; /* strings 0..63 by their first byte */
 	uint64_t bylen[64];    /* and by their length (63: 63 or more) */
-} bm_naset_t;
+} bm_values_naset_t;
 
-/* Add S (the empty string: the empty field); add pandas' defaults. */
-void bm_naset_add(bm_naset_t *na, const char *s);
-void bm_naset_add_defaults(bm_naset_t *na);
-void bm_naset_free(bm_naset_t *na);
+/* Add S (the empty string: the empty field); add pandas' defaults; free
+ * the strings and zero the set. Out of memory ends the program
+ * (bm_xmalloc). */
+void bm_values_naset_add(bm_values_naset_t *na, const char *s);
+void bm_values_naset_add_defaults(bm_values_naset_t *na);
+void bm_values_naset_free(bm_values_naset_t *na);
 
 /* Whether S[0..len) is in the set: a table look-up by first byte and
  * length, then a compare. */
-static inline bool bm_naset_has(const bm_naset_t *na, const char *s, size_t len)
+static inline bool bm_values_naset_has(const bm_values_naset_t *na, const char *s, size_t len)
 {
 	if (len == 0)
 		return na->empty;
