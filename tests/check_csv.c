@@ -670,29 +670,42 @@ static void show_record(bm_buf_t *b, uint64_t line, const char *const *v, const 
 	bm_buf_add(b, "\n", 1);
 }
 
-/* Read the records of S[0..n) with bm_csv_next into B, as show_record
- * does, with the reader at the CPU level LEVEL. */
-static void all_records(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *o, bm_cpu_level_t level)
+/* Append REC to B as show_record does. */
+static void show_rec(bm_buf_t *b, const bm_csv_rec_t *rec)
 {
-	char env[16];
-	snprintf(env, sizeof env, "%s", bm_cpu_name(level));
-	ck_assert_int_eq(setenv("BM_CPU", env, 1), 0);
-	ck_assert_int_eq(bm_cpu_init(), 0);
+	const char *v[8];
+	size_t len[8];
+	ck_assert_uint_le(rec->n, 8);
+	for (size_t k = 0; k < rec->n; k++) {
+		v[k] = rec->f[k].val;
+		len[k] = rec->f[k].len;
+	}
+	show_record(b, rec->line, v, len, rec->n);
+}
+
+/* Read the records of S[0..n) with bm_csv_next into B (show_rec): their
+ * count. */
+static uint64_t read_all(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *o)
+{
 	bm_csv_t *r = reader(s, n, o);
 	bm_csv_rec_t *rec;
 	int st;
-	const char *v[8];
-	size_t len[8];
+	uint64_t nrec = 0;
 	while ((st = bm_csv_next(r, &rec)) > 0) {
-		ck_assert_uint_le(rec->n, 8);
-		for (size_t k = 0; k < rec->n; k++) {
-			v[k] = rec->f[k].val;
-			len[k] = rec->f[k].len;
-		}
-		show_record(b, rec->line, v, len, rec->n);
+		show_rec(b, rec);
+		nrec++;
 	}
 	ck_assert_int_eq(st, 0);
 	bm_csv_close(r);
+	return nrec;
+}
+
+/* read_all with the reader at the CPU level LEVEL. */
+static void all_records(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *o, bm_cpu_level_t level)
+{
+	ck_assert_int_eq(setenv("BM_CPU", bm_cpu_name(level), 1), 0);
+	ck_assert_int_eq(bm_cpu_init(), 0);
+	read_all(b, s, n, o);
 	unsetenv("BM_CPU");
 	bm_cpu_init();
 }
@@ -754,25 +767,12 @@ START_TEST(test_quick)
 	size_t n;
 	char *s = messy_csv(_i, &n);
 	bm_buf_t want = {0}, got = {0};
+	uint64_t nrec = read_all(&want, s, n, &o), nquick = 0;
 	bm_csv_t *r = reader(s, n, &o);
 	bm_csv_rec_t *rec;
 	int st;
-	uint64_t nrec = 0, nquick = 0;
 	const char *v[8];
 	size_t len[8];
-	while ((st = bm_csv_next(r, &rec)) > 0) {
-		ck_assert_uint_le(rec->n, 8);
-		for (size_t k = 0; k < rec->n; k++) {
-			v[k] = rec->f[k].val;
-			len[k] = rec->f[k].len;
-		}
-		show_record(&want, rec->line, v, len, rec->n);
-		nrec++;
-	}
-	ck_assert_int_eq(st, 0);
-	bm_csv_close(r);
-
-	r = reader(s, n, &o);
 	for (;;) {
 		bm_csv_quick_t q;
 		ck_assert(bm_csv_quick_begin(r, &q));
@@ -793,11 +793,7 @@ START_TEST(test_quick)
 		bm_csv_quick_end(r, &q);
 		if ((st = bm_csv_next(r, &rec)) <= 0)
 			break;
-		for (size_t k = 0; k < rec->n; k++) {
-			v[k] = rec->f[k].val;
-			len[k] = rec->f[k].len;
-		}
-		show_record(&got, rec->line, v, len, rec->n);
+		show_rec(&got, rec);
 	}
 	ck_assert_int_eq(st, 0);
 	bm_csv_close(r);

@@ -79,7 +79,7 @@ static int sel_of(const ctx_t *x, size_t in)
 	return -1;
 }
 
-static int fill_kind(const char *v)
+int bm_clean_fill_kind(const char *v)
 {
 	return strcmp(v, "mean") == 0 ? FILL_MEAN : strcmp(v, "median") == 0 ? FILL_MEDIAN
 	       : strcmp(v, "mode") == 0                                       ? FILL_MODE
@@ -88,7 +88,7 @@ static int fill_kind(const char *v)
 
 bool bm_clean_fill_has_stat(const char *arg)
 {
-	if (fill_kind(arg) != FILL_CONST)
+	if (bm_clean_fill_kind(arg) != FILL_CONST)
 		return true;
 	if (!strchr(arg, '='))
 		return false;
@@ -97,7 +97,7 @@ bool bm_clean_fill_has_stat(const char *arg)
 	bool r = false;
 	for (int i = 0; i < n; i++) {
 		char *eq = strchr(items[i], '=');
-		r |= eq && fill_kind(eq + 1) != FILL_CONST;
+		r |= eq && bm_clean_fill_kind(eq + 1) != FILL_CONST;
 	}
 	bm_csv_free_list(items, n);
 	return r;
@@ -117,7 +117,7 @@ static int parse_fills(ctx_t *x)
 	const bm_clean_opts_t *o = x->o;
 	for (int a = 0; a < o->nfillna; a++) {
 		const char *arg = o->fillna[a];
-		int kind = fill_kind(arg);
+		int kind = bm_clean_fill_kind(arg);
 		if (kind != FILL_CONST || !strchr(arg, '=')) {
 			for (size_t j = 0; j < x->nsel; j++)
 				set_fill(&x->c[j], kind, arg);
@@ -146,7 +146,7 @@ static int parse_fills(ctx_t *x)
 				rc = -1;
 				break;
 			}
-			set_fill(&x->c[j], fill_kind(eq + 1), eq + 1);
+			set_fill(&x->c[j], bm_clean_fill_kind(eq + 1), eq + 1);
 		}
 		bm_csv_free_list(items, n);
 		if (rc < 0)

@@ -250,6 +250,9 @@ int bm_clean_setup(ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec);
 int bm_clean_check_header(const ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec);
 /* Set x->dec from the columns' types and the pass (x->skip_num). */
 void bm_clean_plan_decode(ctx_t *x);
+/* The fill a --fillna value names: FILL_MEAN, FILL_MEDIAN, FILL_MODE, or
+ * FILL_CONST for any other. */
+int bm_clean_fill_kind(const char *v);
 /* Whether a --fillna argument asks for a statistic (mean, median, mode). */
 bool bm_clean_fill_has_stat(const char *arg);
 

@@ -113,11 +113,8 @@ static int load_col(ctx_t *x, char **f, unsigned long long line, int j, size_t *
 		}
 		bm_strmap_get(&c->cats, f[2], strlen(f[2]), true);
 	} else {
-		int k = strcmp(f[2], "mean") == 0     ? FILL_MEAN
-		        : strcmp(f[2], "median") == 0 ? FILL_MEDIAN
-		        : strcmp(f[2], "mode") == 0   ? FILL_MODE
-		                                      : -1;
-		if (k < 0) {
+		int k = bm_clean_fill_kind(f[2]);
+		if (k == FILL_CONST) {
 			bm_seterr("%s:%llu: unknown fill '%s'", path, line, f[2]);
 			return -1;
 		}

@@ -77,7 +77,9 @@ bm_csv_t *bm_csv_open(bm_in_t *in, const bm_csv_opts_t *opts);
  * counted from 1, a byte order mark looked for only at offset 0. FD stays
  * the caller's. NULL on error. */
 bm_csv_t *bm_csv_open_range(int fd, const char *name, uint64_t off, uint64_t len, const bm_csv_opts_t *opts);
+/* Close R and its input (and stop its thread); R may be NULL. */
 void bm_csv_close(bm_csv_t *r);
+/* The input's name, as messages give it ("-" for standard input). */
 const char *bm_csv_name(const bm_csv_t *r);
 
 /* The next record: 1 and *REC set, 0 at the end of input, -1 on error with
@@ -88,16 +90,19 @@ int bm_csv_next(bm_csv_t *r, bm_csv_rec_t **rec);
 /* Whether the value S[0..len) must be quoted when written with OPTS as the
  * only (ALONE) or one of several fields of a record. */
 bool bm_csv_needs_quotes(const char *s, size_t len, const bm_csv_opts_t *opts, bool alone);
-/* Append S[0..len) to B, quoted if needed. */
+/* Append S[0..len) to B, quoted (quotes doubled) if needed. Out of memory
+ * ends the program (bm_buf's handler). */
 void bm_csv_append(bm_buf_t *b, const char *s, size_t n, const bm_csv_opts_t *opts, bool alone);
 
 /* Split a command-line list ("a,b,\"c,d\"") as one CSV record: returns the
  * number of items and sets *ITEMS to NUL-terminated copies (free with
  * bm_csv_free_list), or -1 on a malformed list. */
 int bm_csv_split_list(const char *s, char ***items);
+/* Free the N items of a list and the list (NULL: nothing). */
 void bm_csv_free_list(char **items, int n);
 
-/* Whether S[0..len) is valid UTF-8. */
+/* Whether S[0..len) is valid UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF). */
 bool bm_utf8_valid(const char *s, size_t len);
 
 #endif
