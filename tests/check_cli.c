@@ -1,4 +1,4 @@
-/* Unit tests of the CLI helpers, the io module and number formatting. */
+/* Unit tests of the CLI helpers, temporary files, the io module and number formatting. */
 #include "config.h"
 
 #include <check.h>
@@ -14,6 +14,7 @@
 #include "bm_cli.h"
 #include "bm_fmt.h"
 #include "bm_io.h"
+#include "bm_tmp.h"
 #include "check_main.h"
 
 static char dir[64], path[128];
@@ -170,6 +171,51 @@ START_TEST(signal_removes_partial_output)
 }
 END_TEST
 
+/* bm_tmp: an anonymous scratch file leaves no name behind; a file beside
+ * a target is pending until forgotten, and bm_tmp_cleanup removes it; a
+ * full table and a missing folder are errors, not crashes. */
+START_TEST(temporary_files)
+{
+	setenv("TMPDIR", dir, 1);
+	FILE *f = bm_tmp_anon_file("check");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(entries(dir), 0);
+	ck_assert_int_eq(fputs("scratch", f) >= 0, 1);
+	rewind(f);
+	char line[16];
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	ck_assert_str_eq(line, "scratch");
+	fclose(f);
+
+	char *tmp[BM_TMP_MAX_PENDING + 1];
+	for (int i = 0; i < BM_TMP_MAX_PENDING; i++) {
+		int fd = bm_tmp_beside(path, &tmp[i]);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		ck_assert_ptr_nonnull(strstr(tmp[i], "/.out.txt."));
+	}
+	ck_assert_int_eq(entries(dir), BM_TMP_MAX_PENDING);
+	ck_assert_int_eq(bm_tmp_beside(path, &tmp[BM_TMP_MAX_PENDING]), -1);
+	ck_assert_ptr_null(tmp[BM_TMP_MAX_PENDING]);
+	char want[256];
+	snprintf(want, sizeof want, "%s: too many open outputs", path);
+	ck_assert_str_eq(bm_errmsg(), want);
+	/* A forgotten file stays; the pending ones go. */
+	ck_assert_int_eq(rename(tmp[0], path), 0);
+	bm_tmp_forget(tmp[0]);
+	bm_tmp_cleanup();
+	ck_assert_int_eq(entries(dir), 1);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	for (int i = 0; i < BM_TMP_MAX_PENDING; i++)
+		free(tmp[i]);
+
+	setenv("TMPDIR", "/nonexistent", 1);
+	ck_assert_int_eq(bm_tmp_anon("check"), -1);
+	ck_assert_str_eq(bm_errmsg(), "cannot create a temporary file in /nonexistent: No such file or directory");
+	unsetenv("TMPDIR");
+}
+END_TEST
+
 static void print_to_full_disk(void)
 {
 	freopen("/dev/full", "w", stdout);
@@ -298,6 +344,7 @@ int main(void)
 	tcase_add_test(tc, abort_keeps_old_file);
 	tcase_add_test(tc, die_removes_partial_output);
 	tcase_add_test(tc, signal_removes_partial_output);
+	tcase_add_test(tc, temporary_files);
 	tcase_add_test(tc, stdout_errors_found_at_exit);
 	tcase_add_test(tc, write_error_reported);
 	tcase_add_test(tc, missing_input_named);

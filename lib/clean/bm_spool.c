@@ -12,31 +12,13 @@
 
 #include "bm_cli.h"
 #include "bm_err.h"
+#include "bm_tmp.h"
 
 #define SPOOL_CHUNK (8u << 20)
 
 FILE *bm_tmpfile(void)
 {
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	size_t n = strlen(dir) + 32;
-	char *path = bm_xmalloc(n);
-	snprintf(path, n, "%s/bm-clean.XXXXXX", dir);
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		bm_seterr("cannot create a temporary file in %s: %s", dir, strerror(errno));
-		free(path);
-		return NULL;
-	}
-	unlink(path);
-	free(path);
-	FILE *f = fdopen(fd, "w+");
-	if (!f) {
-		bm_seterr("cannot open a temporary file: %s", strerror(errno));
-		close(fd);
-	}
-	return f;
+	return bm_tmp_anon_file("bm-clean");
 }
 
 /* A chunk in huge pages where the kernel offers them (madvise mode):

@@ -14,13 +14,13 @@
 
 #include "bm_cpu.h"
 #include "bm_err.h"
-#include "bm_io.h"
+#include "bm_tmp.h"
 
 const char *bm_prog = "bm";
 
 static void on_fatal_signal(int sig)
 {
-	bm_out_cleanup_all();
+	bm_tmp_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -69,7 +69,7 @@ void bm_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	bm_vwarn(fmt, ap);
 	va_end(ap);
-	bm_out_cleanup_all();
+	bm_tmp_cleanup();
 	exit(BM_EXIT_FAILURE);
 }
 
@@ -80,7 +80,7 @@ void bm_usage_error(const char *fmt, ...)
 	bm_vwarn(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n", bm_prog);
-	bm_out_cleanup_all();
+	bm_tmp_cleanup();
 	exit(BM_EXIT_USAGE);
 }
 
@@ -190,7 +190,7 @@ int bm_cli_exit(int status)
 		if (errno == EPIPE)
 			return status;
 		bm_warn("write error: %s", strerror(errno));
-		bm_out_cleanup_all();
+		bm_tmp_cleanup();
 		return BM_EXIT_FAILURE;
 	}
 	return status;

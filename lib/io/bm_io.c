@@ -5,8 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "bm_tmp.h"
 
 /* ---- input ---- */
 
@@ -265,7 +265,6 @@ ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof)
 /* ---- output ---- */
 
 #define OUT_BUFSIZE (256u << 10)
-#define MAX_PENDING 16
 
 struct bm_out {
 	int fd;
@@ -276,38 +275,6 @@ struct bm_out {
 	size_t len;
 	int failed;
 };
-
-/* Temporary files not yet renamed, removed by bm_out_cleanup_all (which
- * signal handlers call: only unlink here). */
-static char *volatile pending[MAX_PENDING];
-
-static int pending_add(char *tmp)
-{
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (!pending[i]) {
-			pending[i] = tmp;
-			return 0;
-		}
-	return -1;
-}
-
-static void pending_remove(const char *tmp)
-{
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (pending[i] == tmp)
-			pending[i] = NULL;
-}
-
-void bm_out_cleanup_all(void)
-{
-	for (int i = 0; i < MAX_PENDING; i++) {
-		char *t = pending[i];
-		if (t) {
-			unlink(t);
-			pending[i] = NULL;
-		}
-	}
-}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -321,30 +288,6 @@ static void out_free(bm_out_t *out)
 	free(out->tmp);
 	free(out->buf);
 	free(out);
-}
-
-/* Create "DIR/.BASE.XXXXXX" beside PATH; returns the fd or -1. */
-static int make_temp(const char *path, char **tmp)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	const char *base = slash ? slash + 1 : path;
-	size_t size = dirlen + strlen(base) + 16;
-	if (!(*tmp = malloc(size)))
-		return -1;
-	snprintf(*tmp, size, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
-	int fd = mkostemp(*tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/* mkstemp makes 0600; give the file the mode a plain open would. */
-	mode_t mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0) {
-		close(fd);
-		unlink(*tmp);
-		return -1;
-	}
-	return fd;
 }
 
 bm_out_t *bm_out_open(const char *path, int flags)
@@ -371,17 +314,9 @@ bm_out_t *bm_out_open(const char *path, int flags)
 				goto fail;
 			}
 		} else {
-			out->fd = make_temp(path, &out->tmp);
-			if (out->fd < 0) {
-				bm_seterr("%s: cannot create: %s", path, strerror(errno));
+			out->fd = bm_tmp_beside(path, &out->tmp);
+			if (out->fd < 0)
 				goto fail;
-			}
-			if (pending_add(out->tmp) < 0) {
-				unlink(out->tmp);
-				close(out->fd);
-				bm_seterr("%s: too many open outputs", path);
-				goto fail;
-			}
 		}
 		if (ends_with(path, ".gz"))
 			flags |= BM_OUT_GZIP;
@@ -522,8 +457,9 @@ int bm_out_commit(bm_out_t *out)
 			r = -1;
 		}
 		if (r != 0)
-			unlink(out->tmp);
-		pending_remove(out->tmp);
+			bm_tmp_remove(out->tmp);
+		else
+			bm_tmp_forget(out->tmp);
 	}
 	out_free(out);
 	return r;
@@ -538,8 +474,7 @@ void bm_out_abort(bm_out_t *out)
 			gzclose_w(out->gz);
 		else if (out->fd >= 0)
 			close(out->fd);
-		unlink(out->tmp);
-		pending_remove(out->tmp);
+		bm_tmp_remove(out->tmp);
 	} else {
 		flush(out);
 		if (out->gz)

@@ -69,7 +69,5 @@ int bm_out_printf(bm_out_t *out, const char *fmt, ...) __attribute__((format(pri
 int bm_out_commit(bm_out_t *out);
 /* Discard: remove the temporary file (stdout is just flushed). Frees OUT. */
 void bm_out_abort(bm_out_t *out);
-/* Remove every pending temporary file; called by bm_die and signal handlers. */
-void bm_out_cleanup_all(void);
 
 #endif
