@@ -22,11 +22,11 @@ enum {
 extern const char *bm_prog;
 
 /* Call first in main: sets bm_prog, restores default SIGPIPE (so `| head`
- * ends the program quietly) and removes pending -o temp files on
- * SIGINT/SIGTERM/SIGHUP. */
+ * ends the program quietly), removes pending temporary files (bm_tmp) on
+ * SIGINT/SIGTERM/SIGHUP, and checks BM_CPU (a bad value: one line, exit 2). */
 void bm_cli_init(const char *prog);
 
-/* "prog: message" on stderr, then exit 1 (pending -o temp files removed). */
+/* "prog: message" on stderr, then exit 1 (pending temporary files removed). */
 _Noreturn void bm_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: message", "Try 'prog --help' for more information.", exit 2. */
 _Noreturn void bm_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
