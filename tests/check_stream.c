@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "bm_io.h"
+#include "bm_npy.h"
 #include "bm_stream.h"
 #include "check_main.h"
 

@@ -106,11 +106,4 @@ int bm_write_header(bm_out_t *out, const char *name, bm_dtype_t dtype, int ndim,
 int bm_write_data(bm_out_t *out, bm_dtype_t dtype, const void *data, uint64_t count);
 int bm_write_end(bm_out_t *out, uint64_t nbytes);
 
-/* ---- .npy ---- */
-
-/* The bytes of a .npy v1.0 header (magic through the '\n' before the data)
- * for the given dtype and shape, padded so data starts at a multiple of 64.
- * Returns its length (at most 128 + 80) in BUF, or -1. */
-int bm_npy_header(char *buf, size_t size, bm_dtype_t dtype, int ndim, const uint64_t *dims);
-
 #endif

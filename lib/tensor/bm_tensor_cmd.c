@@ -14,6 +14,7 @@
 #include "bm_fmt.h"
 #include "bm_idx.h"
 #include "bm_io.h"
+#include "bm_npy.h"
 #include "bm_stream.h"
 
 /* ---- frames of several inputs, one after another ---- */
