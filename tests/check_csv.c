@@ -14,6 +14,7 @@
 #include "bm_clean.h"
 #include "bm_cpu.h"
 #include "bm_csv.h"
+#include "bm_fmt.h"
 #include "bm_csv_int.h"
 #include "bm_io.h"
 #include "bm_spool.h"
@@ -556,7 +557,7 @@ START_TEST(test_fmt)
 	} t[] = {{0.1, "0.1"}, {2.5, "2.5"}, {3, "3"}, {2700, "2700"}, {-0.0, "0"}, {1e-7, "1e-07"},
 	         {1.0 / 3, "0.3333333333333333"}, {35.75, "35.75"}, {1e20, "1e+20"}};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		bm_clean_fmt_double(b, sizeof b, t[i].v);
+		bm_fmt_double(b, sizeof b, t[i].v + 0.0); /* as bm-clean writes numbers: no -0 */
 		ck_assert_str_eq(b, t[i].s);
 	}
 }

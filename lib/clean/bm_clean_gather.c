@@ -6,6 +6,8 @@
 
 #include "bm_clean_int.h"
 
+#include "bm_fmt.h"
+
 #include <math.h>
 
 void bm_clean_scale_add(col_t *c, double v, double w)
@@ -241,7 +243,7 @@ const bm_strmap_ent_t *bm_clean_by_id(const bm_strmap_t *m, int64_t id)
 static char *fmt_dup(double v)
 {
 	char buf[48];
-	bm_clean_fmt_double(buf, sizeof buf, v);
+	bm_fmt_double(buf, sizeof buf, v + 0.0); /* + 0.0: a zero is written without its sign */
 	return bm_xmemdup(buf, strlen(buf));
 }
 

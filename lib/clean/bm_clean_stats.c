@@ -6,6 +6,8 @@
 
 #include "bm_clean_int.h"
 
+#include "bm_fmt.h"
+
 static void stats_add_fields(bm_buf_t *b, const char **v, int n)
 {
 	static const bm_csv_opts_t co = {',', '"', -1, false, false};
@@ -37,10 +39,11 @@ int bm_clean_save_stats(ctx_t *x)
 	if (o->tensor) {
 		for (size_t i = 0; i < x->nnum; i++) {
 			col_t *c = &x->c[x->num[i]];
-			bm_clean_fmt_double(n1, sizeof n1, c->st.mean);
-			bm_clean_fmt_double(n2, sizeof n2, c->st.std);
-			bm_clean_fmt_double(n3, sizeof n3, c->st.min);
-			bm_clean_fmt_double(n4, sizeof n4, c->st.max);
+			/* + 0.0: a zero is written without its sign */
+			bm_fmt_double(n1, sizeof n1, c->st.mean + 0.0);
+			bm_fmt_double(n2, sizeof n2, c->st.std + 0.0);
+			bm_fmt_double(n3, sizeof n3, c->st.min + 0.0);
+			bm_fmt_double(n4, sizeof n4, c->st.max + 0.0);
 			stats_add_fields(&b, (const char *[]){"numeric", c->name, n1, n2, n3, n4}, 6);
 		}
 		for (size_t i = 0; i < x->noh; i++) {

@@ -135,23 +135,6 @@ const unsigned char bm_values_shuf[17][17][16] __attribute__((aligned(16))) = {
 };
 #endif
 
-int bm_clean_fmt_double(char *buf, size_t size, double v)
-{
-	int n = 0;
-	if (isnan(v))
-		return snprintf(buf, size, "nan");
-	if (isinf(v))
-		return snprintf(buf, size, v < 0 ? "-inf" : "inf");
-	if (v == floor(v) && fabs(v) < 1e16)
-		return snprintf(buf, size, "%.0f", v == 0 ? 0.0 : v);
-	for (int prec = 1; prec <= 17; prec++) {
-		n = snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return n;
-}
-
 /* ---- missing values ---- */
 
 static const char *const default_na[] = {

@@ -1,5 +1,5 @@
-/* bm_values.h: field values as pandas reads them: numbers, missing-value
- * strings, and numbers written back as text.
+/* bm_values.h: field values as pandas reads them: numbers and
+ * missing-value strings (numbers are written back as text by bm_fmt).
  *
  * The number parser is bm_values_parse_num (strtod's bits). For a value
  * followed by padding (a bm_csv field), bm_values_parse_padded is faster at
@@ -135,10 +135,6 @@ static inline __attribute__((always_inline)) bool bm_values_parse_padded(const c
 	(void)level;
 	return bm_values_parse_num(s, len, v, integral);
 }
-
-/* The shortest text that reads back as V (%.17g at most), integers without
- * a point, "nan", "inf", "-inf". Returns snprintf's count. */
-int bm_clean_fmt_double(char *buf, size_t size, double v);
 
 /* Whether S[0..len) is one of pandas 1.5's default missing-value strings. */
 bool bm_values_default_na(const char *s, size_t len);
