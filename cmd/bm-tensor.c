@@ -1,15 +1,13 @@
 /* bm-tensor: inspect and convert BMT1 tensor streams and .npy files. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bm_cli.h"
+#include "bm_err.h"
 #include "bm_io.h"
 #include "bm_stream.h"
 #include "bm_tensor_cmd.h"
@@ -97,28 +95,30 @@ int main(int argc, char **argv)
 		bm_usage_error("missing command (info, dump, cat, npy, from-npy, from-csv, from-idx)");
 	char **files = argv + optind;
 	int nfiles = argc - optind;
-	int status;
+	int r;
 	if (strcmp(cmd, "info") == 0)
-		status = bm_tensor_info(&o, files, nfiles);
+		r = bm_tensor_cmd_info(&o, files, nfiles);
 	else if (strcmp(cmd, "dump") == 0)
-		status = bm_tensor_dump(&o, files, nfiles);
+		r = bm_tensor_cmd_dump(&o, files, nfiles);
 	else if (strcmp(cmd, "cat") == 0)
-		status = bm_tensor_cat(&o, files, nfiles);
+		r = bm_tensor_cmd_cat(&o, files, nfiles);
 	else if (strcmp(cmd, "npy") == 0) {
 		if (!o.name)
 			bm_usage_error("npy: --name is required");
-		status = bm_tensor_npy(&o, files, nfiles);
+		r = bm_tensor_cmd_npy(&o, files, nfiles);
 	} else if (strcmp(cmd, "from-npy") == 0) {
 		if (nfiles != 1)
 			bm_usage_error("from-npy: expected one FILE");
-		status = bm_tensor_from_npy(&o, files[0]);
+		r = bm_tensor_cmd_from_npy(&o, files[0]);
 	} else if (strcmp(cmd, "from-csv") == 0)
-		status = bm_tensor_from_csv(&o, files, nfiles);
+		r = bm_tensor_cmd_from_csv(&o, files, nfiles);
 	else if (strcmp(cmd, "from-idx") == 0) {
 		if (nfiles < 1 || nfiles > 2)
 			bm_usage_error("from-idx: expected IMAGES and optionally LABELS");
-		status = bm_tensor_from_idx(&o, files[0], nfiles == 2 ? files[1] : NULL);
+		r = bm_tensor_cmd_from_idx(&o, files[0], nfiles == 2 ? files[1] : NULL);
 	} else
 		bm_usage_error("unknown command '%s'", cmd);
-	return bm_cli_exit(status);
+	if (r < 0)
+		bm_die("%s", bm_errmsg());
+	return bm_cli_exit(BM_EXIT_OK);
 }

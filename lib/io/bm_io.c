@@ -269,6 +269,7 @@ ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof)
 struct bm_out {
 	int fd;
 	gzFile gz;
+	int gzfd;    /* the descriptor gz writes to */
 	char *name;  /* as given; "-" for stdout */
 	char *tmp;   /* temporary path while writing, NULL for stdout and devices */
 	char *buf;
@@ -322,7 +323,7 @@ bm_out_t *bm_out_open(const char *path, int flags)
 			flags |= BM_OUT_GZIP;
 	}
 	if (flags & BM_OUT_GZIP) {
-		int fd = to_stdout ? dup(STDOUT_FILENO) : out->fd;
+		int fd = out->gzfd = to_stdout ? dup(STDOUT_FILENO) : out->fd;
 		out->gz = fd < 0 ? NULL : gzdopen(fd, "wb6");
 		if (!out->gz) {
 			bm_seterr("%s: cannot start gzip output", out->name);
@@ -475,12 +476,16 @@ void bm_out_abort(bm_out_t *out)
 		else if (out->fd >= 0)
 			close(out->fd);
 		bm_tmp_remove(out->tmp);
-	} else {
-		flush(out);
-		if (out->gz)
-			gzclose_w(out->gz);
-		else if (out->fd > STDOUT_FILENO)
-			close(out->fd);
+	} else if (out->gz) {
+		/* gzclose_w writes what zlib holds: let it go nowhere. */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, out->gzfd);
+			close(null);
+		}
+		gzclose_w(out->gz);
+	} else if (out->fd > STDOUT_FILENO) {
+		close(out->fd);
 	}
 	out_free(out);
 }

@@ -67,7 +67,9 @@ int bm_out_write(bm_out_t *out, const void *buf, size_t n);
 int bm_out_printf(bm_out_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Flush, close, and for a file rename the temporary into place. Frees OUT. */
 int bm_out_commit(bm_out_t *out);
-/* Discard: remove the temporary file (stdout is just flushed). Frees OUT. */
+/* Discard what OUT holds, for a run that failed: remove the temporary file
+ * (an existing file at the path is left as it was); on stdout or a device,
+ * write nothing more (what was written stays). Frees OUT; NULL is a no-op. */
 void bm_out_abort(bm_out_t *out);
 
 #endif

@@ -1,5 +1,6 @@
-/* bm_tensor_cmd.c: the commands of bm-tensor(1). Errors end the program
- * through bm_die, which also removes a half-written -o file. */
+/* bm_tensor_cmd.c: the commands of bm-tensor(1) (see bm_tensor_cmd.h).
+ * A command that fails discards its output (a half-written -o file is
+ * removed), frees what it holds and returns -1 with bm_errmsg() set. */
 #include "config.h"
 
 #include "bm_tensor_cmd.h"
@@ -10,12 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bm_cli.h"
+#include "bm_err.h"
 #include "bm_fmt.h"
 #include "bm_idx.h"
 #include "bm_io.h"
 #include "bm_npy.h"
 #include "bm_stream.h"
+#include "bm_tmp.h"
+
+/* Go to fail when X, a library call, returns a negative status. */
+#define TRY(x)                     \
+	do {                       \
+		if ((x) < 0)       \
+			goto fail; \
+	} while (0)
 
 /* ---- frames of several inputs, one after another ---- */
 
@@ -36,7 +45,7 @@ static inputs_t inputs(char **files, int nfiles, const char *npy_name)
 	return (inputs_t){.files = files, .nfiles = nfiles, .npy_name = npy_name};
 }
 
-/* The next frame's header (1), or 0 when every input is done. */
+/* The next frame's header: 1, 0 when every input is done, -1 on error. */
 static int next_header(inputs_t *in, bm_tensor_t *t)
 {
 	for (;;) {
@@ -44,50 +53,39 @@ static int next_header(inputs_t *in, bm_tensor_t *t)
 			if (in->next == in->nfiles)
 				return 0;
 			if (!(in->r = bm_reader_open(in->files[in->next++])))
-				bm_die("%s", bm_errmsg());
+				return -1;
 			if (in->npy_name)
 				bm_reader_set_npy_name(in->r, in->npy_name);
 		}
 		int h = bm_reader_header(in->r, t);
-		if (h < 0)
-			bm_die("%s", bm_errmsg());
-		if (h > 0)
-			return 1;
+		if (h != 0)
+			return h;
 		bm_reader_close(in->r);
 		in->r = NULL;
 	}
 }
 
-static void read_data(inputs_t *in, bm_tensor_t *t)
+static void inputs_close(inputs_t *in)
 {
-	if (bm_reader_data(in->r, t) < 0)
-		bm_die("%s", bm_errmsg());
-}
-
-static void skip_data(inputs_t *in, bm_tensor_t *t)
-{
-	if (bm_reader_skip(in->r, t) < 0)
-		bm_die("%s", bm_errmsg());
+	bm_reader_close(in->r);
+	in->r = NULL;
 }
 
 static bm_out_t *open_output(const bm_tensor_opts_t *o, int binary)
 {
-	bm_out_t *out = bm_out_open(o->output, (binary ? BM_OUT_BINARY : 0) | (o->gzip ? BM_OUT_GZIP : 0));
+	return bm_out_open(o->output, (binary ? BM_OUT_BINARY : 0) | (o->gzip ? BM_OUT_GZIP : 0));
+}
+
+/* Commit OUT when RC is 0, else discard it; 0, or -1 with the message. */
+static int finish(bm_out_t *out, int rc)
+{
 	if (!out)
-		bm_die("%s", bm_errmsg());
-	return out;
-}
-
-static void commit(bm_out_t *out)
-{
-	if (bm_out_commit(out) < 0)
-		bm_die("%s", bm_errmsg());
-}
-
-static void check(int r)
-{
-	if (r < 0)
-		bm_die("%s", bm_errmsg());
+		return -1;
+	if (rc < 0) {
+		bm_out_abort(out);
+		return -1;
+	}
+	return bm_out_commit(out);
 }
 
 /* ---- info ---- */
@@ -120,34 +118,47 @@ static void add_total(total_t *tot, const bm_tensor_t *t)
 	tot->frames++;
 }
 
-int bm_tensor_info(const bm_tensor_opts_t *o, char **files, int nfiles)
+/* The total of NAME in *TOTALS (N of them), added when new; NULL when out of memory. */
+static total_t *total_of(total_t **totals, size_t *n, const char *name)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (strcmp((*totals)[k].name, name) == 0)
+			return &(*totals)[k];
+	total_t *p = realloc(*totals, (*n + 1) * sizeof *p);
+	if (!p) {
+		bm_seterr("out of memory");
+		return NULL;
+	}
+	*totals = p;
+	memset(&p[*n], 0, sizeof *p);
+	strcpy(p[*n].name, name);
+	return &p[(*n)++];
+}
+
+int bm_tensor_cmd_info(const bm_tensor_opts_t *o, char **files, int nfiles)
 {
 	inputs_t in = inputs(files, nfiles, o->name);
-	bm_out_t *out = open_output(o, 0);
 	bm_tensor_t t = {0};
 	total_t *totals = NULL;
 	size_t ntotals = 0;
 	char shape[128];
-	for (uint64_t index = 0; next_header(&in, &t); index++) {
-		skip_data(&in, &t);
+	int rc = -1, h;
+	bm_out_t *out = open_output(o, 0);
+	if (!out)
+		goto fail;
+	for (uint64_t index = 0; (h = next_header(&in, &t)) > 0; index++) {
+		TRY(bm_reader_skip(in.r, &t));
 		if (o->name && strcmp(t.name, o->name) != 0)
 			continue;
 		bm_tensor_shape_str(&t, shape, sizeof shape);
-		check(bm_out_printf(out, "%llu\t%s\t%s\t%s\t%llu\n", (unsigned long long)index, t.name,
-				    bm_dtype_name(t.dtype), shape, (unsigned long long)bm_tensor_bytes(&t)));
-		size_t k = 0;
-		while (k < ntotals && strcmp(totals[k].name, t.name) != 0)
-			k++;
-		if (k == ntotals) {
-			total_t *p = realloc(totals, (ntotals + 1) * sizeof *totals);
-			if (!p)
-				bm_die("out of memory");
-			totals = p;
-			memset(&totals[ntotals], 0, sizeof *totals);
-			strcpy(totals[ntotals++].name, t.name);
-		}
-		add_total(&totals[k], &t);
+		TRY(bm_out_printf(out, "%llu\t%s\t%s\t%s\t%llu\n", (unsigned long long)index, t.name,
+				  bm_dtype_name(t.dtype), shape, (unsigned long long)bm_tensor_bytes(&t)));
+		total_t *tot = total_of(&totals, &ntotals, t.name);
+		if (!tot)
+			goto fail;
+		add_total(tot, &t);
 	}
+	TRY(h);
 	for (size_t k = 0; k < ntotals; k++) {
 		total_t *tot = &totals[k];
 		if (tot->stackable) {
@@ -157,15 +168,17 @@ int bm_tensor_info(const bm_tensor_opts_t *o, char **files, int nfiles)
 		} else {
 			strcpy(shape, "-");
 		}
-		check(bm_out_printf(out, "total\t%s\t%s\t%s\t%llu\t%llu frame%s\n", tot->name,
-				    tot->dtype ? bm_dtype_name(tot->dtype) : "mixed", shape,
-				    (unsigned long long)tot->bytes, (unsigned long long)tot->frames,
-				    tot->frames == 1 ? "" : "s"));
+		TRY(bm_out_printf(out, "total\t%s\t%s\t%s\t%llu\t%llu frame%s\n", tot->name,
+				  tot->dtype ? bm_dtype_name(tot->dtype) : "mixed", shape,
+				  (unsigned long long)tot->bytes, (unsigned long long)tot->frames,
+				  tot->frames == 1 ? "" : "s"));
 	}
+	rc = 0;
+fail:
 	free(totals);
 	bm_tensor_free(&t);
-	commit(out);
-	return BM_EXIT_OK;
+	inputs_close(&in);
+	return finish(out, rc);
 }
 
 /* ---- dump ---- */
@@ -184,89 +197,127 @@ static int format_value(char *buf, size_t size, const bm_tensor_t *t, uint64_t i
 	return 0;
 }
 
-int bm_tensor_dump(const bm_tensor_opts_t *o, char **files, int nfiles)
+int bm_tensor_cmd_dump(const bm_tensor_opts_t *o, char **files, int nfiles)
 {
 	inputs_t in = inputs(files, nfiles, o->name);
-	bm_out_t *out = open_output(o, 0);
 	bm_tensor_t t = {0};
 	char shape[128], num[64];
-	for (uint64_t index = 0; next_header(&in, &t); index++) {
+	int rc = -1, h;
+	bm_out_t *out = open_output(o, 0);
+	if (!out)
+		goto fail;
+	for (uint64_t index = 0; (h = next_header(&in, &t)) > 0; index++) {
 		if (o->name && strcmp(t.name, o->name) != 0) {
-			skip_data(&in, &t);
+			TRY(bm_reader_skip(in.r, &t));
 			continue;
 		}
-		read_data(&in, &t);
+		TRY(bm_reader_data(in.r, &t));
 		/* Without --name, a comment line tells the frames apart. */
 		if (!o->name) {
 			bm_tensor_shape_str(&t, shape, sizeof shape);
-			check(bm_out_printf(out, "# %llu %s %s %s\n", (unsigned long long)index, t.name,
-					    bm_dtype_name(t.dtype), shape));
+			TRY(bm_out_printf(out, "# %llu %s %s %s\n", (unsigned long long)index, t.name,
+					  bm_dtype_name(t.dtype), shape));
 		}
 		uint64_t rows = t.ndim == 0 ? 1 : t.dims[0], cols = bm_tensor_row_count(&t);
 		for (uint64_t r = 0; r < rows; r++) {
 			for (uint64_t c = 0; c < cols; c++) {
 				int n = format_value(num + 1, sizeof num - 1, &t, r * cols + c);
 				num[0] = o->delimiter;
-				check(bm_out_write(out, c ? num : num + 1, (size_t)n + (c ? 1 : 0)));
+				TRY(bm_out_write(out, c ? num : num + 1, (size_t)n + (c ? 1 : 0)));
 			}
-			check(bm_out_write(out, "\n", 1));
+			TRY(bm_out_write(out, "\n", 1));
 		}
 	}
+	TRY(h);
+	rc = 0;
+fail:
 	bm_tensor_free(&t);
-	commit(out);
-	return BM_EXIT_OK;
+	inputs_close(&in);
+	return finish(out, rc);
 }
 
 /* ---- cat, from-npy ---- */
 
-int bm_tensor_cat(const bm_tensor_opts_t *o, char **files, int nfiles)
+int bm_tensor_cmd_cat(const bm_tensor_opts_t *o, char **files, int nfiles)
 {
 	inputs_t in = inputs(files, nfiles, o->name);
-	bm_out_t *out = open_output(o, 1);
 	bm_tensor_t t = {0};
-	while (next_header(&in, &t)) {
-		read_data(&in, &t);
-		check(bm_write_tensor(out, &t));
+	int rc = -1, h;
+	bm_out_t *out = open_output(o, 1);
+	if (!out)
+		goto fail;
+	while ((h = next_header(&in, &t)) > 0) {
+		TRY(bm_reader_data(in.r, &t));
+		TRY(bm_write_tensor(out, &t));
 	}
+	TRY(h);
+	rc = 0;
+fail:
 	bm_tensor_free(&t);
-	commit(out);
-	return BM_EXIT_OK;
+	inputs_close(&in);
+	return finish(out, rc);
 }
 
-int bm_tensor_from_npy(const bm_tensor_opts_t *o, const char *file)
+int bm_tensor_cmd_from_npy(const bm_tensor_opts_t *o, const char *file)
 {
+	bm_tensor_t t = {0};
+	bm_out_t *out = NULL;
+	int rc = -1;
 	bm_reader_t *r = bm_reader_open(file);
 	if (!r)
-		bm_die("%s", bm_errmsg());
-	if (!bm_reader_is_npy(r))
-		bm_die("%s: not a .npy file", bm_reader_name(r));
+		return -1;
+	if (!bm_reader_is_npy(r)) {
+		bm_seterr("%s: not a .npy file", bm_reader_name(r));
+		goto fail;
+	}
 	bm_reader_set_npy_name(r, o->name ? o->name : "x");
-	bm_tensor_t t = {0};
 	if (bm_reader_next(r, &t) <= 0)
-		bm_die("%s", bm_errmsg());
-	bm_out_t *out = open_output(o, 1);
-	check(bm_write_tensor(out, &t));
-	commit(out);
+		goto fail;
+	if (!(out = open_output(o, 1)))
+		goto fail;
+	TRY(bm_write_tensor(out, &t));
+	rc = 0;
+fail:
 	bm_tensor_free(&t);
 	bm_reader_close(r);
-	return BM_EXIT_OK;
+	return finish(out, rc);
 }
 
 /* ---- npy: frames of one name joined along axis 0 ---- */
 
-int bm_tensor_npy(const bm_tensor_opts_t *o, char **files, int nfiles)
+/* Whether frame T can follow JOINED along axis 0 (same dtype and trailing
+ * dims); else -1 with the message. */
+static int joinable(const bm_tensor_t *joined, const bm_tensor_t *t, const bm_reader_t *r)
+{
+	int same = t->dtype == joined->dtype && t->ndim == joined->ndim && t->ndim > 0;
+	for (int i = 1; same && i < t->ndim; i++)
+		same = t->dims[i] == joined->dims[i];
+	if (same)
+		return 0;
+	char a[128], b[128];
+	bm_tensor_shape_str(joined, a, sizeof a);
+	bm_tensor_shape_str(t, b, sizeof b);
+	bm_seterr("%s: frame %llu: cannot join %s %s to the %s %s before it along axis 0", bm_reader_name(r),
+		  (unsigned long long)bm_reader_frame_index(r), bm_dtype_name(t->dtype), b,
+		  bm_dtype_name(joined->dtype), a);
+	return -1;
+}
+
+int bm_tensor_cmd_npy(const bm_tensor_opts_t *o, char **files, int nfiles)
 {
 	inputs_t in = inputs(files, nfiles, o->name);
 	bm_tensor_t t = {0}, joined = {0};
+	bm_out_t *out = NULL;
 	uint64_t frames = 0;
+	int rc = -1, h;
 	/* The .npy header holds the final shape, so the data waits in a
 	 * temporary file: memory stays one frame whatever the total. */
-	FILE *spool = tmpfile();
+	FILE *spool = bm_tmp_anon_file("bm-tensor");
 	if (!spool)
-		bm_die("cannot create a temporary file: %s", strerror(errno));
-	while (next_header(&in, &t)) {
+		return -1;
+	while ((h = next_header(&in, &t)) > 0) {
 		if (strcmp(t.name, o->name) != 0) {
-			skip_data(&in, &t);
+			TRY(bm_reader_skip(in.r, &t));
 			continue;
 		}
 		if (frames == 0) {
@@ -274,49 +325,53 @@ int bm_tensor_npy(const bm_tensor_opts_t *o, char **files, int nfiles)
 			joined.data = NULL;
 			joined.cap = 0;
 		} else {
-			int same = t.dtype == joined.dtype && t.ndim == joined.ndim && t.ndim > 0;
-			for (int i = 1; same && i < t.ndim; i++)
-				same = t.dims[i] == joined.dims[i];
-			if (!same) {
-				char a[128], b[128];
-				bm_tensor_shape_str(&joined, a, sizeof a);
-				bm_tensor_shape_str(&t, b, sizeof b);
-				bm_die("%s: frame %llu: cannot join %s %s to the %s %s before it along axis 0",
-				       bm_reader_name(in.r), (unsigned long long)bm_reader_frame_index(in.r),
-				       bm_dtype_name(t.dtype), b, bm_dtype_name(joined.dtype), a);
-			}
+			TRY(joinable(&joined, &t, in.r));
 			joined.dims[0] += t.dims[0];
 		}
 		frames++;
-		read_data(&in, &t);
+		TRY(bm_reader_data(in.r, &t));
 		size_t bytes = (size_t)bm_tensor_bytes(&t);
-		if (fwrite(t.data, 1, bytes, spool) != bytes)
-			bm_die("temporary file: write error: %s", strerror(errno));
+		if (fwrite(t.data, 1, bytes, spool) != bytes) {
+			bm_seterr("temporary file: write error: %s", strerror(errno));
+			goto fail;
+		}
 	}
-	if (frames == 0)
-		bm_die("no frame named '%s'", o->name);
-	if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0)
-		bm_die("temporary file: %s", strerror(errno));
+	TRY(h);
+	if (frames == 0) {
+		bm_seterr("no frame named '%s'", o->name);
+		goto fail;
+	}
+	if (fflush(spool) != 0 || fseek(spool, 0, SEEK_SET) != 0) {
+		bm_seterr("temporary file: %s", strerror(errno));
+		goto fail;
+	}
 	char header[256];
 	int hlen = bm_npy_header(header, sizeof header, joined.dtype, joined.ndim, joined.dims);
-	if (hlen < 0)
-		bm_die("cannot write a .npy header for this shape");
-	bm_out_t *out = open_output(o, 1);
-	check(bm_out_write(out, header, (size_t)hlen));
-	/* The spool holds little-endian bytes already (read_data swapped to
-	 * host order on a big-endian host, and .npy is '<'), so copy back
+	if (hlen < 0) {
+		bm_seterr("cannot write a .npy header for this shape");
+		goto fail;
+	}
+	if (!(out = open_output(o, 1)))
+		goto fail;
+	TRY(bm_out_write(out, header, (size_t)hlen));
+	/* The spool holds little-endian bytes already (bm_reader_data swapped
+	 * to host order on a big-endian host, and .npy is '<'), so copy back
 	 * through bm_write_data to restore it. */
 	size_t size = bm_dtype_size(joined.dtype);
 	char buf[1 << 16];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof buf - sizeof buf % size, spool)) > 0)
-		check(bm_write_data(out, joined.dtype, buf, n / size));
-	if (ferror(spool))
-		bm_die("temporary file: read error: %s", strerror(errno));
+		TRY(bm_write_data(out, joined.dtype, buf, n / size));
+	if (ferror(spool)) {
+		bm_seterr("temporary file: read error: %s", strerror(errno));
+		goto fail;
+	}
+	rc = 0;
+fail:
 	fclose(spool);
-	commit(out);
 	bm_tensor_free(&t);
-	return BM_EXIT_OK;
+	inputs_close(&in);
+	return finish(out, rc);
 }
 
 /* ---- from-csv ---- */
@@ -330,23 +385,31 @@ typedef struct {
 	uint64_t written;     /* rows written so far */
 } csv_state_t;
 
-static void flush_rows(csv_state_t *s)
+static int flush_rows(csv_state_t *s)
 {
 	uint64_t dims[2] = {s->nrows, s->cols};
-	check(bm_write_frame(s->out, s->o->name ? s->o->name : "x", BM_F32, 2, dims, s->rows));
+	if (bm_write_frame(s->out, s->o->name ? s->o->name : "x", BM_F32, 2, dims, s->rows) < 0)
+		return -1;
 	s->written += s->nrows;
 	s->nrows = 0;
+	return 0;
 }
 
-/* Split LINE at the delimiter into FIELDS (pointers into LINE, which is cut). */
+/* Split LINE at the delimiter into FIELDS (pointers into LINE, which is
+ * cut); returns their number, or 0 when out of memory. */
 static size_t split(char *line, char delim, char ***fields, size_t *cap)
 {
 	size_t n = 0;
 	for (char *p = line;; p++) {
 		if (n == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			if (!(*fields = realloc(*fields, *cap * sizeof **fields)))
-				bm_die("out of memory");
+			size_t c = *cap ? *cap * 2 : 16;
+			char **f = realloc(*fields, c * sizeof *f);
+			if (!f) {
+				bm_seterr("out of memory");
+				return 0;
+			}
+			*fields = f;
+			*cap = c;
 		}
 		(*fields)[n++] = p;
 		char *end = strchr(p, delim);
@@ -384,7 +447,7 @@ static int parse_number(char *s, float *v)
 	return 0;
 }
 
-int bm_tensor_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
+int bm_tensor_cmd_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 {
 	static char *stdin_only[] = {"-"};
 	if (nfiles == 0) {
@@ -394,32 +457,46 @@ int bm_tensor_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 	csv_state_t s = {.o = o, .out = open_output(o, 1)};
 	char *line = NULL, **fields = NULL;
 	size_t cap = 0, fcap = 0;
+	bm_in_t *in = NULL;
+	int rc = -1;
+	if (!s.out)
+		goto fail;
 	for (int f = 0; f < nfiles; f++) {
-		bm_in_t *in = bm_in_open(files[f]);
-		if (!in)
-			bm_die("%s", bm_errmsg());
+		if (!(in = bm_in_open(files[f])))
+			goto fail;
 		int first = 1;
 		bool eof;
 		ssize_t len;
 		for (uint64_t lineno = 1; (len = bm_in_getline(in, &line, &cap, &eof)) >= 0 && !eof; lineno++) {
 			if (len > 0 && line[len - 1] == '\r')
 				line[--len] = '\0';
-			if ((size_t)len != strlen(line))
-				bm_die("%s:%llu: NUL byte in CSV", bm_in_name(in), (unsigned long long)lineno);
+			if ((size_t)len != strlen(line)) {
+				bm_seterr("%s:%llu: NUL byte in CSV", bm_in_name(in), (unsigned long long)lineno);
+				goto fail;
+			}
 			if (len == 0)
 				continue; /* blank lines are skipped, as pandas does */
 			size_t n = split(line, o->delimiter, &fields, &fcap);
-			if (s.cols && n != s.cols)
-				bm_die("%s:%llu: expected %llu fields, found %zu", bm_in_name(in),
-				       (unsigned long long)lineno, (unsigned long long)s.cols, n);
+			if (n == 0)
+				goto fail;
+			if (s.cols && n != s.cols) {
+				bm_seterr("%s:%llu: expected %llu fields, found %zu", bm_in_name(in),
+					  (unsigned long long)lineno, (unsigned long long)s.cols, n);
+				goto fail;
+			}
 			s.cols = n;
 			/* Grow with the rows that arrive, up to one frame. */
 			if ((s.nrows + 1) * n > s.cap) {
-				s.cap = s.cap ? s.cap * 2 : n * 64;
-				if (s.cap > o->rows * n)
-					s.cap = o->rows * n;
-				if (!(s.rows = realloc(s.rows, s.cap * sizeof *s.rows)))
-					bm_die("out of memory");
+				size_t c = s.cap ? s.cap * 2 : n * 64;
+				if (c > o->rows * n)
+					c = o->rows * n;
+				float *p = realloc(s.rows, c * sizeof *p);
+				if (!p) {
+					bm_seterr("out of memory");
+					goto fail;
+				}
+				s.rows = p;
+				s.cap = c;
 			}
 			float *row = s.rows + s.nrows * s.cols;
 			for (size_t i = 0; i < n; i++) {
@@ -429,40 +506,45 @@ int bm_tensor_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 					n = 0;
 					break;
 				}
-				if (bad == -2)
-					bm_die("%s:%llu: field %zu: '%s' is out of range for f32", bm_in_name(in),
-					       (unsigned long long)lineno, i + 1, fields[i]);
-				if (bad)
-					bm_die("%s:%llu: field %zu: '%s' is not a number", bm_in_name(in),
-					       (unsigned long long)lineno, i + 1, fields[i]);
+				if (bad == -2) {
+					bm_seterr("%s:%llu: field %zu: '%s' is out of range for f32", bm_in_name(in),
+						  (unsigned long long)lineno, i + 1, fields[i]);
+					goto fail;
+				}
+				if (bad) {
+					bm_seterr("%s:%llu: field %zu: '%s' is not a number", bm_in_name(in),
+						  (unsigned long long)lineno, i + 1, fields[i]);
+					goto fail;
+				}
 			}
 			first = 0;
 			if (n == 0)
 				continue;
 			if (++s.nrows == o->rows)
-				flush_rows(&s);
+				TRY(flush_rows(&s));
 		}
-		if (len < 0)
-			bm_die("%s", bm_errmsg());
+		TRY(len);
 		bm_in_close(in);
+		in = NULL;
 	}
 	/* A header alone still tells the width: write a (0, columns) frame. */
 	if (s.nrows > 0 || (s.written == 0 && s.cols > 0))
-		flush_rows(&s);
+		TRY(flush_rows(&s));
+	rc = 0;
+fail:
+	bm_in_close(in);
 	free(line);
 	free(fields);
 	free(s.rows);
-	commit(s.out);
-	return BM_EXIT_OK;
+	return finish(s.out, rc);
 }
 
 /* ---- from-idx ---- */
 
-int bm_tensor_from_idx(const bm_tensor_opts_t *o, const char *images, const char *labels)
+int bm_tensor_cmd_from_idx(const bm_tensor_opts_t *o, const char *images, const char *labels)
 {
 	bm_out_t *out = open_output(o, 1);
-	if (bm_idx_convert(images, labels, out, o->scale) < 0)
-		bm_die("%s", bm_errmsg());
-	commit(out);
-	return BM_EXIT_OK;
+	if (!out)
+		return -1;
+	return finish(out, bm_idx_convert(images, labels, out, o->scale));
 }
