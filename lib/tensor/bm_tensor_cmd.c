@@ -6,11 +6,15 @@
 #include "bm_tensor_cmd.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "bm_csv.h"
 #include "bm_err.h"
 #include "bm_fmt.h"
 #include "bm_idx.h"
@@ -18,6 +22,7 @@
 #include "bm_npy.h"
 #include "bm_stream.h"
 #include "bm_tmp.h"
+#include "bm_values.h"
 
 /* Go to fail when X, a library call, returns a negative status. */
 #define TRY(x)                     \
@@ -395,56 +400,70 @@ static int flush_rows(csv_state_t *s)
 	return 0;
 }
 
-/* Split LINE at the delimiter into FIELDS (pointers into LINE, which is
- * cut); returns their number, or 0 when out of memory. */
-static size_t split(char *line, char delim, char ***fields, size_t *cap)
+/* V, the double read from the decimal text S[0..len), as the float nearest
+ * that decimal. Narrowing V rounds a second time, which is wrong only when
+ * V lies exactly halfway between two floats while the text was not (a
+ * decimal a little above 1 + 2^-24 reads as that double, then narrows to
+ * 1 by ties-to-even): then strtof, correctly rounded, reads the text. */
+static float nearest_f32(double v, const char *s, size_t len)
 {
-	size_t n = 0;
-	for (char *p = line;; p++) {
-		if (n == *cap) {
-			size_t c = *cap ? *cap * 2 : 16;
-			char **f = realloc(*fields, c * sizeof *f);
-			if (!f) {
-				bm_seterr("out of memory");
-				return 0;
-			}
-			*fields = f;
-			*cap = c;
-		}
-		(*fields)[n++] = p;
-		char *end = strchr(p, delim);
-		if (!end)
-			break;
-		*end = '\0';
-		p = end;
-	}
-	return n;
+	float f = (float)v;
+	if ((double)f == v || !isfinite(v))
+		return f;
+	int e;
+	frexp(v, &e);
+	if (e < FLT_MIN_EXP)
+		e = FLT_MIN_EXP; /* subnormal floats: steps of 2^-149 */
+	double q = ldexp(fabs(v), FLT_MANT_DIG - e); /* V in steps of the float's last bit */
+	if (q - floor(q) != 0.5)
+		return f;
+	char tmp[128], *b = len < sizeof tmp ? tmp : malloc(len + 1);
+	if (!b)
+		return f; /* out of memory: the twice-rounded value, off by one bit at most */
+	memcpy(b, s, len);
+	b[len] = '\0';
+	f = strtof(b, NULL);
+	if (b != tmp)
+		free(b);
+	return f;
 }
 
-/* Parse one numeric field: spaces around it and quotes are allowed, an empty field is NaN. */
-static int parse_number(char *s, float *v)
+static bool is_blank(char c)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t len = strlen(s);
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		s[--len] = '\0';
-	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
-		s[len - 1] = '\0';
-		s++;
-	}
-	if (*s == '\0') {
+	return c == ' ' || c == '\t';
+}
+
+/* Parse one numeric field S[0..len) into *V: blanks around it and double
+ * quotes around a number are allowed, an empty field and "nan" (any case,
+ * any sign) are NaN. 0, -1 when it is not a number, -2 when it is out of
+ * the range of f32. */
+static int parse_number(const char *s, size_t len, float *v)
+{
+	while (len > 0 && is_blank(*s))
+		s++, len--;
+	while (len > 0 && is_blank(s[len - 1]))
+		len--;
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
+		s++, len -= 2;
+	if (len == 0) {
 		*v = NAN;
 		return 0;
 	}
-	char *end;
-	errno = 0;
-	*v = strtof(s, &end);
-	if (end == s || *end != '\0')
+	double d;
+	if (!bm_values_parse_num(s, len, &d, NULL)) {
+		size_t sign = *s == '-' || *s == '+';
+		if (len - sign == 3 && strncasecmp(s + sign, "nan", 3) == 0) {
+			*v = NAN;
+			return 0;
+		}
 		return -1;
-	if (errno == ERANGE && isinf(*v))
+	}
+	/* "1e999" is infinite but was not written as "inf": out of range. */
+	size_t sign = *s == '-' || *s == '+';
+	if (isinf(d) && s[sign] != 'i' && s[sign] != 'I')
 		return -2;
-	return 0;
+	*v = nearest_f32(d, s, len);
+	return isinf(*v) && !isinf(d) ? -2 : 0;
 }
 
 int bm_tensor_cmd_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
@@ -455,33 +474,31 @@ int bm_tensor_cmd_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 		nfiles = 1;
 	}
 	csv_state_t s = {.o = o, .out = open_output(o, 1)};
-	char *line = NULL, **fields = NULL;
-	size_t cap = 0, fcap = 0;
-	bm_in_t *in = NULL;
-	int rc = -1;
+	const bm_csv_opts_t copts = {.delim = o->delimiter, .quote = '"', .comment = -1};
+	bm_csv_t *r = NULL;
+	int rc = -1, h = 0;
 	if (!s.out)
 		goto fail;
 	for (int f = 0; f < nfiles; f++) {
-		if (!(in = bm_in_open(files[f])))
+		bm_in_t *in = bm_in_open(files[f]);
+		if (!in)
 			goto fail;
+		if (!(r = bm_csv_open(in, &copts))) {
+			bm_in_close(in); /* a plain reader that failed to open leaves IN ours */
+			goto fail;
+		}
 		int first = 1;
-		bool eof;
-		ssize_t len;
-		for (uint64_t lineno = 1; (len = bm_in_getline(in, &line, &cap, &eof)) >= 0 && !eof; lineno++) {
-			if (len > 0 && line[len - 1] == '\r')
-				line[--len] = '\0';
-			if ((size_t)len != strlen(line)) {
-				bm_seterr("%s:%llu: NUL byte in CSV", bm_in_name(in), (unsigned long long)lineno);
+		bm_csv_rec_t *rec;
+		while ((h = bm_csv_next(r, &rec)) > 0) {
+			unsigned long long line = (unsigned long long)rec->line;
+			if (memchr(rec->raw, '\0', rec->rawlen)) {
+				bm_seterr("%s:%llu: NUL byte in CSV", bm_csv_name(r), line);
 				goto fail;
 			}
-			if (len == 0)
-				continue; /* blank lines are skipped, as pandas does */
-			size_t n = split(line, o->delimiter, &fields, &fcap);
-			if (n == 0)
-				goto fail;
+			size_t n = rec->n;
 			if (s.cols && n != s.cols) {
-				bm_seterr("%s:%llu: expected %llu fields, found %zu", bm_in_name(in),
-					  (unsigned long long)lineno, (unsigned long long)s.cols, n);
+				bm_seterr("%s:%llu: expected %llu fields, found %zu", bm_csv_name(r), line,
+					  (unsigned long long)s.cols, n);
 				goto fail;
 			}
 			s.cols = n;
@@ -500,41 +517,34 @@ int bm_tensor_cmd_from_csv(const bm_tensor_opts_t *o, char **files, int nfiles)
 			}
 			float *row = s.rows + s.nrows * s.cols;
 			for (size_t i = 0; i < n; i++) {
-				int bad = parse_number(fields[i], &row[i]);
+				const bm_csv_field_t *fi = &rec->f[i];
+				int bad = parse_number(fi->val, fi->len, &row[i]);
 				if (bad == -1 && first) {
 					/* A first line that is not all numbers is the header. */
 					n = 0;
 					break;
 				}
-				if (bad == -2) {
-					bm_seterr("%s:%llu: field %zu: '%s' is out of range for f32", bm_in_name(in),
-						  (unsigned long long)lineno, i + 1, fields[i]);
-					goto fail;
-				}
 				if (bad) {
-					bm_seterr("%s:%llu: field %zu: '%s' is not a number", bm_in_name(in),
-						  (unsigned long long)lineno, i + 1, fields[i]);
+					bm_seterr("%s:%llu: field %zu: '%.*s' %s", bm_csv_name(r), line, i + 1,
+						  (int)fi->len, fi->val,
+						  bad == -2 ? "is out of range for f32" : "is not a number");
 					goto fail;
 				}
 			}
 			first = 0;
-			if (n == 0)
-				continue;
-			if (++s.nrows == o->rows)
+			if (n > 0 && ++s.nrows == o->rows)
 				TRY(flush_rows(&s));
 		}
-		TRY(len);
-		bm_in_close(in);
-		in = NULL;
+		TRY(h);
+		bm_csv_close(r);
+		r = NULL;
 	}
 	/* A header alone still tells the width: write a (0, columns) frame. */
 	if (s.nrows > 0 || (s.written == 0 && s.cols > 0))
 		TRY(flush_rows(&s));
 	rc = 0;
 fail:
-	bm_in_close(in);
-	free(line);
-	free(fields);
+	bm_csv_close(r);
 	free(s.rows);
 	return finish(s.out, rc);
 }
