@@ -1,6 +1,9 @@
-/* bm_buf.h: a growing byte string, kept NUL-terminated; out of memory
- * ends the program (bm_xrealloc), as bm's other allocations do.
- * Zeroed: empty (s NULL until the first add). */
+/* bm_buf.h: a growing byte string, kept NUL-terminated.
+ *
+ * Zeroed, a bm_buf_t is empty (s NULL until the first add); free(b.s)
+ * releases it. Nothing here fails: out of memory ends the program through
+ * bm_xrealloc, bm's one out-of-memory handler (bm_cli.h).
+ */
 #ifndef BM_BUF_H
 #define BM_BUF_H
 
@@ -14,7 +17,7 @@ typedef struct {
 	size_t len, cap;
 } bm_buf_t;
 
-/* Room for N more bytes and the NUL after them. */
+/* Room for N more bytes and the NUL after them (the capacity doubles). */
 static inline void bm_buf_reserve(bm_buf_t *b, size_t n)
 {
 	if (b->len + n + 1 <= b->cap)
@@ -26,6 +29,7 @@ static inline void bm_buf_reserve(bm_buf_t *b, size_t n)
 	b->cap = c;
 }
 
+/* Append the N bytes at P (P may be NULL when N is 0). */
 static inline void bm_buf_add(bm_buf_t *b, const void *p, size_t n)
 {
 	bm_buf_reserve(b, n);
@@ -35,11 +39,13 @@ static inline void bm_buf_add(bm_buf_t *b, const void *p, size_t n)
 	b->s[b->len] = '\0';
 }
 
+/* Append the string S, without its NUL. */
 static inline void bm_buf_addstr(bm_buf_t *b, const char *s)
 {
 	bm_buf_add(b, s, strlen(s));
 }
 
+/* Make B hold just the N bytes at P. */
 static inline void bm_buf_set(bm_buf_t *b, const void *p, size_t n)
 {
 	b->len = 0;

@@ -8,7 +8,8 @@
  *
  * bm_rng_sm_* is splitmix64 itself, one word of state: the generator of
  * bm-clean --split (kept so that a split with a given --seed stays the
- * same). The two give different sequences for the same seed.
+ * same). The two give different sequences for the same seed. Nothing here
+ * fails or allocates.
  */
 #ifndef BM_RNG_H
 #define BM_RNG_H

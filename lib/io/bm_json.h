@@ -29,13 +29,18 @@ typedef struct bm_json {
 	char **keys;           /* OBJECT: [n] */
 } bm_json_t;
 
-/* Parse TEXT[len]; NULL with bm_errmsg() "byte N: what is wrong". */
+/* Parse the LEN bytes of TEXT as one JSON value (blanks around it). The
+ * tree, to free with bm_json_free; NULL on error with bm_errmsg() "byte N:
+ * what is wrong". */
 bm_json_t *bm_json_parse(const char *text, size_t len);
+/* Free the tree V; NULL is a no-op. */
 void bm_json_free(bm_json_t *v);
-/* The value of KEY in object OBJ, or NULL. */
+/* The value of KEY in object OBJ (the first, if repeated); NULL when there
+ * is none or OBJ is NULL or not an object. */
 const bm_json_t *bm_json_get(const bm_json_t *obj, const char *key);
 
-/* Append S[len] to B as a JSON string literal (with quotes). */
+/* Append the SLEN bytes of S to B as a JSON string literal, quotes
+ * included, escaping what RFC 8259 requires. Cannot fail (bm_buf). */
 void bm_json_put_string(bm_buf_t *b, const char *s, size_t slen);
 
 #endif

@@ -236,7 +236,7 @@ void bm_reader_set_npy_name(bm_reader_t *r, const char *name)
 	snprintf(r->npy_name, sizeof r->npy_name, "%s", name);
 }
 
-bool bm_reader_is_npy(bm_reader_t *r)
+bool bm_reader_is_npy(const bm_reader_t *r)
 {
 	return r->npy != 0;
 }
