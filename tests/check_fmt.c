@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bm_fmt.h"
+#include "bm_rng.h"
 #include "check_main.h"
 
 static void want_float(float v, const char *s)
@@ -123,15 +124,6 @@ START_TEST(layout)
 }
 END_TEST
 
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 /* The number of significant digits of S ("-1.25e-300", "0.001", "1200": 3, 1, 2). */
 static int digits_of(const char *s)
 {
@@ -176,50 +168,46 @@ static int shorter_reads_back(double v, int k, int single)
 	return 0;
 }
 
-START_TEST(random_values_read_back_shortest)
+/* V (a float when SINGLE) is printed with digits that read back as V and
+ * none shorter that would. */
+static void check_shortest(double v, int single)
 {
 	char b[32];
+	if (single)
+		bm_fmt_float(b, sizeof b, (float)v);
+	else
+		bm_fmt_double(b, sizeof b, v);
+	double r = single ? (double)strtof(b, NULL) : strtod(b, NULL);
+	const char *type = single ? "f32" : "f64";
+	if (r != v)
+		ck_abort_msg("%s %a printed as %s does not read back", type, v, b);
+	if (shorter_reads_back(v, digits_of(b), single))
+		ck_abort_msg("%s %a printed as %s: fewer digits read back", type, v, b);
+}
+
+START_TEST(random_values_read_back_shortest)
+{
+	bm_rng_t rng;
+	bm_rng_seed(&rng, 13);
 	for (int i = 0; i < 200000; i++) {
-		uint64_t u = next();
+		uint64_t u = bm_rng_u64(&rng);
 		double d;
 		memcpy(&d, &u, 8);
 		if (i % 4 == 1)
 			d = ldexp((double)(u >> 11), -(int)(u % 1100)); /* subnormals too */
-		if (!isfinite(d) || d == 0)
-			continue;
-		bm_fmt_double(b, sizeof b, d);
-		if (strtod(b, NULL) != d)
-			ck_abort_msg("%a printed as %s does not read back", d, b);
-		int k = digits_of(b);
-		if (shorter_reads_back(d, k, 0))
-			ck_abort_msg("%a printed as %s: fewer digits read back", d, b);
+		if (isfinite(d) && d != 0)
+			check_shortest(d, 0);
 		uint32_t w = (uint32_t)u;
 		float f;
 		memcpy(&f, &w, 4);
-		if (!isfinite(f) || f == 0)
-			continue;
-		bm_fmt_float(b, sizeof b, f);
-		if (strtof(b, NULL) != f)
-			ck_abort_msg("%a (f32) printed as %s does not read back", (double)f, b);
-		k = digits_of(b);
-		if (shorter_reads_back(f, k, 1))
-			ck_abort_msg("%a (f32) printed as %s: fewer digits read back", (double)f, b);
+		if (isfinite(f) && f != 0)
+			check_shortest(f, 1);
 	}
 	/* every power of two of both types */
-	for (int e = -1074; e < 1024; e++) {
-		double d = ldexp(1, e);
-		bm_fmt_double(b, sizeof b, d);
-		int k = digits_of(b);
-		ck_assert(strtod(b, NULL) == d);
-		ck_assert_msg(!shorter_reads_back(d, k, 0), "2^%d printed as %s", e, b);
-	}
-	for (int e = -149; e < 128; e++) {
-		float f = ldexpf(1, e);
-		bm_fmt_float(b, sizeof b, f);
-		int k = digits_of(b);
-		ck_assert(strtof(b, NULL) == f);
-		ck_assert_msg(!shorter_reads_back(f, k, 1), "2^%d (f32) printed as %s", e, b);
-	}
+	for (int e = -1074; e < 1024; e++)
+		check_shortest(ldexp(1, e), 0);
+	for (int e = -149; e < 128; e++)
+		check_shortest(ldexpf(1, e), 1);
 }
 END_TEST
 
