@@ -213,15 +213,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("fmt");
-	TCase *tc = tcase_create("fmt");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, known_texts);
-	tcase_add_test(tc, specials);
-	tcase_add_test(tc, subnormals);
-	tcase_add_test(tc, powers_of_two);
-	tcase_add_test(tc, layout);
-	tcase_add_test(tc, random_values_read_back_shortest);
-	suite_add_tcase(s, tc);
-	return run_suite(s);
+	return run_tests("fmt", 60, NULL, NULL,
+			 CHECK_TESTS(known_texts, specials, subnormals, powers_of_two, layout,
+				     random_values_read_back_shortest));
 }

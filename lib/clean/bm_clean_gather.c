@@ -6,9 +6,9 @@
 
 #include "bm_clean_int.h"
 
-#include "bm_fmt.h"
-
 #include <math.h>
+
+#include "bm_fmt.h"
 
 void bm_clean_scale_add(col_t *c, double v, double w)
 {
