@@ -478,6 +478,29 @@ START_TEST(writer_rejects_bad_frames)
 }
 END_TEST
 
+START_TEST(read_all_to_a_limit)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 200000; i++)
+		fputc('a' + i % 26, f);
+	ck_assert_int_eq(fclose(f), 0);
+	char *buf;
+	size_t len;
+	bm_in_t *in = bm_in_open(path);
+	ck_assert_int_eq(bm_in_read_all(in, 200000, &buf, &len), 0);
+	ck_assert_uint_eq(len, 200000);
+	ck_assert_int_eq(buf[199999], 'a' + 199999 % 26);
+	ck_assert_int_eq(buf[len], '\0');
+	free(buf);
+	bm_in_close(in);
+	in = bm_in_open(path);
+	ck_assert_int_eq(bm_in_read_all(in, 199999, &buf, &len), 1);
+	ck_assert_ptr_null(buf);
+	bm_in_close(in);
+}
+END_TEST
+
 START_TEST(shape_strings)
 {
 	bm_tensor_t t = {0};
@@ -518,6 +541,7 @@ int main(void)
 	tcase_add_test(tc, parts_of_a_truncated_frame);
 	tcase_add_test(tc, writer_rejects_bad_frames);
 	tcase_add_test(tc, shape_strings);
+	tcase_add_test(tc, read_all_to_a_limit);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

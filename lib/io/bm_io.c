@@ -181,6 +181,42 @@ ssize_t bm_in_read(bm_in_t *in, void *buf, size_t n)
 	return (ssize_t)(have + (size_t)r);
 }
 
+int bm_in_read_all(bm_in_t *in, size_t max, char **buf, size_t *len)
+{
+	char *b = NULL;
+	size_t n = 0, cap = 0;
+	*buf = NULL;
+	*len = 0;
+	for (;;) {
+		if (cap - n < 65536 + 1) {
+			cap = cap ? cap * 2 : 65536 + 1;
+			char *nb = realloc(b, cap);
+			if (!nb) {
+				free(b);
+				bm_seterr("%s: out of memory", bm_in_name(in));
+				return -1;
+			}
+			b = nb;
+		}
+		ssize_t got = bm_in_read(in, b + n, cap - 1 - n);
+		if (got < 0) {
+			free(b);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > max) {
+			free(b);
+			return 1;
+		}
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
 ssize_t bm_in_peek(bm_in_t *in, const void **p, size_t n)
 {
 	if (n > PEEK_MAX)

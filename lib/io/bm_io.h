@@ -49,6 +49,11 @@ uint64_t bm_in_offset(const bm_in_t *in);
  * end of input), or -1 on error ("NAME: read error: why", "NAME: truncated
  * gzip data"). The other reading functions fail the same ways. */
 ssize_t bm_in_read(bm_in_t *in, void *buf, size_t n);
+/* Read the rest of IN into new memory: *BUF (malloc'd, one NUL byte after
+ * the data, which is not counted) and *LEN. Returns 0; 1 when the rest is
+ * longer than MAX bytes (nothing kept, no message: the caller words it); or
+ * -1 on a read error or "NAME: out of memory". *BUF is NULL unless 0. */
+int bm_in_read_all(bm_in_t *in, size_t max, char **buf, size_t *len);
 /* Make up to N (at most 64 KiB) bytes available at *P without consuming
  * them, valid until the next call on IN; returns how many (less than N
  * only near the end), or -1 on error. */

@@ -136,38 +136,11 @@ static int slurp(const char *path, unsigned char **buf, size_t *size)
 	bm_in_t *in = bm_in_open(path);
 	if (!in)
 		return -1;
-	size_t len = 0, cap = 1 << 16;
-	unsigned char *b = malloc(cap);
-	for (;;) {
-		if (!b) {
-			bm_seterr("%s: out of memory", path);
-			bm_in_close(in);
-			return -1;
-		}
-		if (len == cap) {
-			cap *= 2;
-			unsigned char *nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				b = NULL;
-				continue;
-			}
-			b = nb;
-		}
-		ssize_t got = bm_in_read(in, b + len, cap - len);
-		if (got < 0) {
-			free(b);
-			bm_in_close(in);
-			return -1;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
+	char *b;
+	int rc = bm_in_read_all(in, SIZE_MAX, &b, size);
 	bm_in_close(in);
-	*buf = b;
-	*size = len;
-	return 0;
+	*buf = (unsigned char *)b;
+	return rc == 0 ? 0 : -1;
 }
 
 static bm_safetensors_t *st_fail(bm_safetensors_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

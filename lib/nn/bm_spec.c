@@ -516,40 +516,19 @@ int bm_spec_load_yaml(bm_spec_t *s, const char *path)
 	bm_in_t *in = bm_in_open(path);
 	if (!in)
 		return -1;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > ((size_t)16 << 20)) {
-				bm_seterr("%s: a spec file larger than 16 MiB", bm_in_name(in));
-				free(buf);
-				bm_in_close(in);
-				return -1;
-			}
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				bm_seterr("%s: out of memory", bm_in_name(in));
-				free(buf);
-				bm_in_close(in);
-				return -1;
-			}
-			buf = nb;
-		}
-		ssize_t got = bm_in_read(in, buf + len, cap - len);
-		if (got < 0) {
-			free(buf);
-			bm_in_close(in);
-			return -1;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
+	char *buf;
+	size_t len;
+	int got = bm_in_read_all(in, (size_t)16 << 20, &buf, &len);
+	if (got != 0) {
+		if (got > 0)
+			bm_seterr("%s: a spec file larger than 16 MiB", bm_in_name(in));
+		bm_in_close(in);
+		return -1;
 	}
 	char name[256];
 	snprintf(name, sizeof name, "%s", bm_in_name(in));
 	bm_in_close(in);
-	int rc = bm_spec_load_yaml_text(s, name, buf ? buf : "", len);
+	int rc = bm_spec_load_yaml_text(s, name, buf, len);
 	free(buf);
 	return rc;
 }
