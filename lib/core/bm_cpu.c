@@ -4,6 +4,7 @@
 #include "bm_cpu.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,12 +23,16 @@ const char *bm_cpu_name(bm_cpu_level_t l)
 bm_cpu_level_t bm_cpu_detected(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
+	/* The x86-64-v3 and -v4 levels by their features, since clang before
+	 * 16 does not take the level names here (every CPU with AVX2, FMA and
+	 * BMI2 also has the rest of v3: F16C, LZCNT, MOVBE). */
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("x86-64-v4"))
-		return BM_CPU_AVX512;
-	if (__builtin_cpu_supports("x86-64-v3"))
-		return BM_CPU_AVX2;
-	return BM_CPU_SSE2;
+	bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+		  __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+	bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+		  __builtin_cpu_supports("avx512vl");
+	return v4 ? BM_CPU_AVX512 : v3 ? BM_CPU_AVX2 : BM_CPU_SSE2;
 #else
 	return BM_CPU_GENERIC;
 #endif

@@ -1,0 +1,61 @@
+/* fuzz.h: what every fuzz target in tests/fuzz/ shares.
+ *
+ * A target is one file, fuzz_NAME.c, that defines LLVMFuzzerTestOneInput
+ * and feeds the bytes to one parser. It builds twice: fuzz_NAME with
+ * libFuzzer (./configure CC=clang --enable-fuzz; scripts/fuzz runs it) and
+ * replay_NAME with replay.c's main, which 'make check' runs over the
+ * corpus in tests/fuzz/corpus/NAME/ on any build.
+ *
+ * A target must not leak, must free what the parser returns on success and
+ * on error, and may abort() where two readings of the same bytes disagree
+ * (a differential target): abort is how it reports a finding.
+ */
+#ifndef BM_FUZZ_H
+#define BM_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bm_io.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An input reading DATA, named NAME in messages: a memory file, so every
+ * reader path (peek, gzip detection, seek) works as on a real file. Aborts
+ * when the memory file cannot be made: that is the harness, not a finding. */
+static inline bm_in_t *fuzz_in(const uint8_t *data, size_t size, const char *name)
+{
+	int fd = memfd_create("fuzz", MFD_CLOEXEC);
+	if (fd < 0)
+		abort();
+	for (size_t off = 0; off < size;) {
+		ssize_t n = write(fd, data + off, size - off);
+		if (n <= 0)
+			abort();
+		off += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	bm_in_t *in = bm_in_fdopen(fd, name);
+	if (!in)
+		abort();
+	return in;
+}
+
+/* DATA as a NUL-terminated string (malloc'd), for parsers that take one. */
+static inline char *fuzz_str(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+#endif
