@@ -64,7 +64,7 @@ static const char *parse_shape(const char *p, int *ndim, uint64_t *dims, char *m
 		errno = 0;
 		unsigned long long v = strtoull(p, &end, 10);
 		if (errno == ERANGE) {
-			snprintf(msg, msgsize, ".npy shape overflows");
+			snprintf(msg, msgsize, ".npy shape overflows (more than 2^62 bytes)");
 			return NULL;
 		}
 		dims[(*ndim)++] = v;
@@ -92,6 +92,10 @@ int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
 		snprintf(msg, msgsize, "truncated .npy header");
 		return -1;
 	}
+	if (memcmp(pre, "\x93NUMPY", 6) != 0) {
+		snprintf(msg, msgsize, "not a .npy file (bad magic)");
+		return -1;
+	}
 	int major = pre[6];
 	size_t len;
 	if (major == 1) {
@@ -107,7 +111,7 @@ int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
 		return -1;
 	}
 	if (len > NPY_HEADER_MAX) {
-		snprintf(msg, msgsize, ".npy header of %zu bytes is too long", len);
+		snprintf(msg, msgsize, ".npy header of %zu bytes is longer than %u MiB", len, NPY_HEADER_MAX >> 20);
 		return -1;
 	}
 	/* Grow with the bytes that arrive: a length field is not to be trusted. */
@@ -148,7 +152,8 @@ int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
 	msg[0] = '\0';
 	const char *p = skip_space(h);
 	int ok = *p == '{';
-	p = skip_space(p + 1);
+	if (ok) /* past a '{' only: an empty header ends at its NUL */
+		p = skip_space(p + 1);
 	while (ok && *p != '}') {
 		if (!(p = parse_str(p, key, sizeof key)) || *(p = skip_space(p)) != ':') {
 			ok = 0;
@@ -203,7 +208,7 @@ int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
 	uint64_t count = 1;
 	for (int i = 0; i < ndim; i++) {
 		if (dims[i] && count > ((uint64_t)1 << 62) / bm_dtype_size(dtype) / dims[i]) {
-			snprintf(msg, msgsize, ".npy shape overflows");
+			snprintf(msg, msgsize, ".npy shape overflows (more than 2^62 bytes)");
 			return -1;
 		}
 		count *= dims[i];
