@@ -483,9 +483,14 @@ START_TEST(json)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		ck_assert_ptr_null(bm_json_parse(bad[i], strlen(bad[i])));
 	char deep[200];
+	memset(deep, '[', 64);
+	memset(deep + 64, ']', 64);
+	v = bm_json_parse(deep, 128); /* 64 levels are fine */
+	ck_assert_ptr_nonnull(v);
+	bm_json_free(v);
 	memset(deep, '[', sizeof deep);
 	ck_assert_ptr_null(bm_json_parse(deep, sizeof deep));
-	ck_assert_str_eq(bm_errmsg(), "byte 65: nested too deeply");
+	ck_assert_str_eq(bm_errmsg(), "byte 64: nested deeper than 64 levels");
 }
 END_TEST
 

@@ -363,7 +363,7 @@ START_TEST(malformed_frames)
 
 	uint64_t huge[3] = {1ULL << 32, 1ULL << 32, 16};
 	make_header(f, BM_F32, 3, huge, "x");
-	expect_error(f, 64, "frame 0 at byte 0: shape overflows (element count too large)");
+	expect_error(f, 64, "frame 0 at byte 0: shape overflows (more than 2^62 bytes)");
 
 	make_header(f, BM_F32, 1, d1, "x");
 	expect_error(f, 10, "frame 0 at byte 0: truncated header (10 of 64 bytes)");

@@ -48,12 +48,61 @@ static int idx_header(bm_in_t *in, int ndim, uint32_t *dims)
 	return 0;
 }
 
+/* Pixels of one image past which a file is refused (8192 x 8192): a row
+ * of x is then 256 MiB. */
+#define MAX_PIXELS ((uint64_t)1 << 26)
+/* Bytes of f32 one x frame holds at most: BM_FRAME_ROWS rows of MNIST's
+ * 784 pixels fit; larger images give frames of fewer rows. */
+#define FRAME_BYTES ((uint64_t)256 << 20)
+
+/* Read N bytes into *BUF (*CAP bytes), grown with the bytes that arrive:
+ * a header claiming more than the file holds fails at the end of the
+ * file, not at malloc. */
+static int read_grow(bm_in_t *in, uint8_t **buf, size_t *cap, size_t n, const char *what)
+{
+	for (size_t got = 0; got < n;) {
+		size_t want = n;
+		if (want > *cap) {
+			size_t grow = *cap < (1u << 20) ? (1u << 20) : *cap * 2;
+			if (want > grow)
+				want = grow;
+			uint8_t *p = realloc(*buf, want);
+			if (!p) {
+				bm_seterr("out of memory");
+				return -1;
+			}
+			*buf = p;
+			*cap = want;
+		}
+		if (read_full(in, *buf + got, want - got, what) < 0)
+			return -1;
+		got = want;
+	}
+	return 0;
+}
+
+/* Make *P hold N bytes (*CAP so far); for buffers filled from data read. */
+static int reserve(void **p, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	void *np = realloc(*p, n);
+	if (!np) {
+		bm_seterr("out of memory");
+		return -1;
+	}
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
 int bm_idx_convert(const char *images, const char *labels, bm_out_t *out, bool scale)
 {
 	bm_in_t *xi = bm_in_open(images), *yi = NULL;
 	uint8_t *raw = NULL, *lraw = NULL;
 	float *x = NULL;
 	int32_t *y = NULL;
+	size_t rawcap = 0, lrawcap = 0, xcap = 0, ycap = 0;
 	int rc = -1;
 	uint32_t xd[3], yd[1];
 	if (!xi || idx_header(xi, 3, xd) < 0)
@@ -68,24 +117,20 @@ int bm_idx_convert(const char *images, const char *labels, bm_out_t *out, bool s
 		}
 	}
 	uint64_t n = xd[0], d = (uint64_t)xd[1] * xd[2];
-	if (d == 0) {
-		bm_seterr("%s: images of %" PRIu32 "x%" PRIu32 " pixels", bm_in_name(xi), xd[1], xd[2]);
+	if (d == 0 || d > MAX_PIXELS) {
+		bm_seterr("%s: images of %" PRIu32 "x%" PRIu32 " pixels (1 to 2^26 are supported)", bm_in_name(xi),
+		          xd[1], xd[2]);
 		goto out;
 	}
-	uint64_t chunk = BM_FRAME_ROWS;
-	if (chunk > n)
-		chunk = n ? n : 1;
-	raw = malloc(chunk * d);
-	x = malloc(chunk * d * sizeof *x);
-	lraw = malloc(chunk);
-	y = malloc(chunk * sizeof *y);
-	if (!raw || !x || !lraw || !y) {
-		bm_seterr("out of memory");
-		goto out;
-	}
+	uint64_t chunk = FRAME_BYTES / (d * sizeof *x);
+	if (chunk > BM_FRAME_ROWS)
+		chunk = BM_FRAME_ROWS;
+	if (chunk == 0)
+		chunk = 1;
 	for (uint64_t done = 0; done < n;) {
 		uint64_t m = n - done < chunk ? n - done : chunk;
-		if (read_full(xi, raw, m * d, "images") < 0)
+		if (read_grow(xi, &raw, &rawcap, (size_t)(m * d), "images") < 0 ||
+		    reserve((void **)&x, &xcap, (size_t)(m * d * sizeof *x)) < 0)
 			goto out;
 		for (uint64_t i = 0; i < m * d; i++)
 			x[i] = scale ? (float)raw[i] / 255.0f : (float)raw[i];
@@ -93,7 +138,8 @@ int bm_idx_convert(const char *images, const char *labels, bm_out_t *out, bool s
 		if (bm_write_frame(out, "x", BM_F32, 2, xdims, x) < 0)
 			goto out;
 		if (yi) {
-			if (read_full(yi, lraw, m, "labels") < 0)
+			if (read_grow(yi, &lraw, &lrawcap, (size_t)m, "labels") < 0 ||
+			    reserve((void **)&y, &ycap, (size_t)m * sizeof *y) < 0)
 				goto out;
 			for (uint64_t i = 0; i < m; i++)
 				y[i] = lraw[i];

@@ -1,4 +1,5 @@
-/* bm_json.c: recursive-descent JSON reader with a depth limit. */
+/* bm_json.c: recursive-descent JSON reader; its depth limit bounds the
+ * recursion (a header of "[[[[..." cannot exhaust the stack). */
 #include "bm_json.h"
 
 #include <errno.h>
@@ -8,7 +9,9 @@
 
 #include "bm_io.h"
 
-#define MAX_DEPTH 64
+#define MAX_DEPTH 64 /* arrays and objects inside one another, the outermost included */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 typedef struct {
 	const char *s;
@@ -303,12 +306,12 @@ static int parse_number(parser_t *p, bm_json_t *v)
 
 static int parse_value(parser_t *p, bm_json_t *v, int depth)
 {
-	if (depth > MAX_DEPTH)
-		return fail(p, "nested too deeply"), -1;
 	ws(p);
 	if (p->pos >= p->len)
 		return fail(p, "expected a value"), -1;
 	char c = p->s[p->pos];
+	if ((c == '{' || c == '[') && depth >= MAX_DEPTH)
+		return fail(p, "nested deeper than " STR(MAX_DEPTH) " levels"), -1;
 	if (c == '{')
 		return parse_container(p, v, depth, true);
 	if (c == '[')

@@ -2,8 +2,10 @@
  * string escaper for writing them.
  *
  * bm_json_parse() builds a tree; objects keep their keys in order.
- * Integers that fit a uint64 are also kept exactly (is_uint, u). Nesting is
- * limited to 64 levels; a bad document is one message with the byte offset.
+ * Integers that fit a uint64 are also kept exactly (is_uint, u). Arrays and
+ * objects nest at most 64 deep ("byte N: nested deeper than 64 levels"), a
+ * number has at most 63 characters; a bad document is one message with
+ * the byte offset.
  */
 #ifndef BM_JSON_H
 #define BM_JSON_H

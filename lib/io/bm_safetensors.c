@@ -107,9 +107,8 @@ typedef struct {
 
 struct bm_safetensors {
 	char *path;
-	unsigned char *file;
-	size_t size;
-	const unsigned char *data; /* after the header */
+	char *text; /* the header's JSON */
+	unsigned char *data; /* what follows the header */
 	uint64_t data_size;
 	bm_json_t *header;
 	st_entry_t *entries;
@@ -126,21 +125,10 @@ void bm_safetensors_close(bm_safetensors_t *st)
 		free(st->entries[i].name);
 	free(st->entries);
 	bm_json_free(st->header);
-	free(st->file);
+	free(st->text);
+	free(st->data);
 	free(st->path);
 	free(st);
-}
-
-static int slurp(const char *path, unsigned char **buf, size_t *size)
-{
-	bm_in_t *in = bm_in_open(path);
-	if (!in)
-		return -1;
-	char *b;
-	int rc = bm_in_read_all(in, SIZE_MAX, &b, size);
-	bm_in_close(in);
-	*buf = (unsigned char *)b;
-	return rc == 0 ? 0 : -1;
 }
 
 static bm_safetensors_t *st_fail(bm_safetensors_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -162,6 +150,55 @@ static int cmp_entry(const void *a, const void *b)
 	return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
 }
 
+/* Read the header's length and JSON into ST->text and ST->header, then
+ * the data into ST->data: the length is checked before anything is
+ * allocated, the header's buffer grows with the bytes that arrive, and a
+ * file that is no model fails before its data is read. NULL on error (ST
+ * closed). */
+static bm_safetensors_t *st_read(bm_safetensors_t *st, bm_in_t *in)
+{
+	unsigned char len8[8];
+	ssize_t got = bm_in_read(in, len8, 8);
+	if (got < 0)
+		return bm_safetensors_close(st), NULL;
+	if (got < 8)
+		return st_fail(st, "not a safetensors model file (%zd bytes, too short)", got);
+	uint64_t hlen = 0;
+	for (int j = 0; j < 8; j++)
+		hlen |= (uint64_t)len8[j] << (8 * j);
+	if (hlen > MAX_HEADER)
+		return st_fail(st, "not a safetensors model file (header length %llu, more than %llu MiB)",
+		               (unsigned long long)hlen, (unsigned long long)(MAX_HEADER >> 20));
+	size_t have = 0;
+	while (have < hlen) {
+		size_t step = hlen - have < (1u << 20) ? (size_t)hlen - have : (1u << 20);
+		char *p = realloc(st->text, have + step + 1);
+		if (!p)
+			return st_fail(st, "out of memory");
+		st->text = p;
+		if ((got = bm_in_read(in, st->text + have, step)) < 0)
+			return bm_safetensors_close(st), NULL;
+		have += (size_t)got;
+		if ((size_t)got < step)
+			return st_fail(st, "not a safetensors model file (header length %llu, file size %llu)",
+			               (unsigned long long)hlen, (unsigned long long)(8 + have));
+	}
+	if (hlen < 2 || st->text[0] != '{')
+		return st_fail(st, "not a safetensors model file (the header is not a JSON object)");
+	st->header = bm_json_parse(st->text, (size_t)hlen);
+	if (!st->header)
+		return st_fail(st, "bad safetensors header: %s", bm_errmsg());
+	if (st->header->type != BM_JSON_OBJECT)
+		return st_fail(st, "bad safetensors header: not a JSON object");
+	char *data;
+	size_t size;
+	if (bm_in_read_all(in, SIZE_MAX, &data, &size) != 0)
+		return bm_safetensors_close(st), NULL;
+	st->data = (unsigned char *)data;
+	st->data_size = size;
+	return st;
+}
+
 bm_safetensors_t *bm_safetensors_open(const char *path)
 {
 	bm_safetensors_t *st = calloc(1, sizeof *st);
@@ -170,27 +207,15 @@ bm_safetensors_t *bm_safetensors_open(const char *path)
 		bm_seterr("out of memory");
 		return NULL;
 	}
-	if (slurp(path, &st->file, &st->size) < 0) {
+	bm_in_t *in = bm_in_open(path);
+	if (!in) {
 		bm_safetensors_close(st);
 		return NULL;
 	}
-	if (st->size < 8)
-		return st_fail(st, "not a safetensors model file (%zu bytes, too short)", st->size);
-	uint64_t hlen = 0;
-	for (int j = 0; j < 8; j++)
-		hlen |= (uint64_t)st->file[j] << (8 * j);
-	if (hlen > MAX_HEADER || hlen > st->size - 8)
-		return st_fail(st, "not a safetensors model file (header length %llu, file size %zu)",
-		               (unsigned long long)hlen, st->size);
-	if (hlen < 2 || st->file[8] != '{')
-		return st_fail(st, "not a safetensors model file (the header is not a JSON object)");
-	st->header = bm_json_parse((const char *)st->file + 8, (size_t)hlen);
-	if (!st->header)
-		return st_fail(st, "bad safetensors header: %s", bm_errmsg());
-	if (st->header->type != BM_JSON_OBJECT)
-		return st_fail(st, "bad safetensors header: not a JSON object");
-	st->data = st->file + 8 + hlen;
-	st->data_size = st->size - 8 - hlen;
+	st = st_read(st, in);
+	bm_in_close(in);
+	if (!st)
+		return NULL;
 	st->entries = calloc(st->header->n + 1, sizeof *st->entries);
 	if (!st->entries)
 		return st_fail(st, "out of memory");

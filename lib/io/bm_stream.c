@@ -314,7 +314,7 @@ static int parse_header(bm_reader_t *r, const unsigned char *h, bm_tensor_t *t)
 	if (!valid_utf8(name, len))
 		return frame_error(r, "name is not valid UTF-8");
 	if (shape_count(dtype, ndim, dims) < 0)
-		return frame_error(r, "shape overflows (element count too large)");
+		return frame_error(r, "shape overflows (more than 2^62 bytes)");
 	t->dtype = dtype;
 	t->ndim = ndim;
 	memcpy(t->dims, dims, sizeof dims);

@@ -58,38 +58,35 @@ static int fail_frame(const char *name, uint64_t frame, const char *fmt, ...)
 	return -1;
 }
 
-/* Check the header of an x frame and make room for its rows; returns the
- * place of its first value in d->x, or NULL. */
-static float *x_room(bm_data_t *d, grow_t *g, const bm_tensor_t *t, uint64_t frame)
+/* Check the header of an x frame: 0, or -1 with the error. */
+static int x_check(bm_data_t *d, const bm_tensor_t *t, uint64_t frame)
 {
 	char shape[64];
 	bm_tensor_shape_str(t, shape, sizeof shape);
 	if (t->ndim != 2 && t->ndim != 1) {
 		fail_frame(d->name, frame, "x must be [n, d], not %s", shape);
-		return NULL;
+		return -1;
 	}
 	if (t->dtype != BM_F32 && t->dtype != BM_F64) {
 		fail_frame(d->name, frame, "x must be f32 (or f64), not %s", bm_dtype_name(t->dtype));
-		return NULL;
+		return -1;
 	}
 	uint64_t rows = t->dims[0], cols = t->ndim == 2 ? t->dims[1] : 1;
 	if (cols == 0 || cols > BM_MAX_UNITS) {
 		fail_frame(d->name, frame, "x has %" PRIu64 " columns", cols);
-		return NULL;
+		return -1;
 	}
 	if (d->n == 0 && d->d == 0)
 		d->d = (int)cols;
 	else if (cols != (uint64_t)d->d) {
 		fail_frame(d->name, frame, "x has %" PRIu64 " columns, earlier frames %d", cols, d->d);
-		return NULL;
+		return -1;
 	}
 	if (d->n + rows > UINT32_MAX) {
 		fail_frame(d->name, frame, "more than 2^32 rows");
-		return NULL;
+		return -1;
 	}
-	if (grow((void **)&d->x, &g->xcap, (d->n + rows) * cols + 1, sizeof(float)) < 0)
-		return NULL;
-	return d->x + d->n * cols;
+	return 0;
 }
 
 /* Store COUNT values of SRC (f32 or f64) at DST, the values from index
@@ -113,25 +110,36 @@ static int x_store(bm_data_t *d, const bm_tensor_t *t, uint64_t frame, float *ds
 /* Append the rows of the x frame whose header T was just read, its data
  * read straight into d->x (f32) or through a small buffer (f64): the
  * frame is never held twice, so loading takes the data's size and little
- * more. */
+ * more. d->x grows a part at a time with the data that arrives, so a
+ * header claiming more rows than the input holds ends in "truncated
+ * data", not in an allocation of its size. */
 static int add_x_stream(bm_data_t *d, grow_t *g, bm_reader_t *r, const bm_tensor_t *t, uint64_t frame)
 {
-	float *dst = x_room(d, g, t, frame);
-	if (!dst)
+	if (x_check(d, t, frame) < 0)
 		return -1;
-	uint64_t total = t->dims[0] * (uint64_t)d->d;
-	if (t->dtype == BM_F32) {
-		if (bm_reader_data_part(r, t, dst, total * sizeof(float)) < 0)
-			return -1;
-		return x_store(d, t, frame, dst, dst, 0, total);
-	}
-	enum { CHUNK = 8192 };
+	enum { PART = 1 << 20, CHUNK = 8192 };
+	uint64_t total = t->dims[0] * (uint64_t)d->d, at = d->n * (uint64_t)d->d;
 	double buf[CHUNK];
-	for (uint64_t i = 0; i < total; i += CHUNK) {
-		uint64_t n = total - i < CHUNK ? total - i : CHUNK;
-		if (bm_reader_data_part(r, t, buf, n * sizeof(double)) < 0 || x_store(d, t, frame, dst + i, buf, i, n) < 0)
+	for (uint64_t i = 0; i < total; i += PART) {
+		uint64_t part = total - i < PART ? total - i : PART;
+		if (grow((void **)&d->x, &g->xcap, at + i + part + 1, sizeof(float)) < 0)
 			return -1;
+		float *dst = d->x + at + i;
+		if (t->dtype == BM_F32) {
+			if (bm_reader_data_part(r, t, dst, part * sizeof(float)) < 0 ||
+			    x_store(d, t, frame, dst, dst, i, part) < 0)
+				return -1;
+			continue;
+		}
+		for (uint64_t j = 0; j < part; j += CHUNK) {
+			uint64_t n = part - j < CHUNK ? part - j : CHUNK;
+			if (bm_reader_data_part(r, t, buf, n * sizeof(double)) < 0 ||
+			    x_store(d, t, frame, dst + j, buf, i + j, n) < 0)
+				return -1;
+		}
 	}
+	if (total == 0 && grow((void **)&d->x, &g->xcap, at + 1, sizeof(float)) < 0)
+		return -1;
 	return 0;
 }
 

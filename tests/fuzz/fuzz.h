@@ -25,10 +25,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* An input reading DATA, named NAME in messages: a memory file, so every
- * reader path (peek, gzip detection, seek) works as on a real file. Aborts
- * when the memory file cannot be made: that is the harness, not a finding. */
-static inline bm_in_t *fuzz_in(const uint8_t *data, size_t size, const char *name)
+/* A memory file holding DATA, at offset 0. Aborts when it cannot be made:
+ * that is the harness, not a finding. */
+static inline int fuzz_memfd(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0)
@@ -41,10 +40,27 @@ static inline bm_in_t *fuzz_in(const uint8_t *data, size_t size, const char *nam
 	}
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		abort();
-	bm_in_t *in = bm_in_fdopen(fd, name);
+	return fd;
+}
+
+/* An input reading DATA, named NAME in messages: a memory file, so every
+ * reader path (peek, gzip detection, seek) works as on a real file. */
+static inline bm_in_t *fuzz_in(const uint8_t *data, size_t size, const char *name)
+{
+	bm_in_t *in = bm_in_fdopen(fuzz_memfd(data, size), name);
 	if (!in)
 		abort();
 	return in;
+}
+
+/* A path PATH (SIZE bytes) that opens DATA, for parsers that take a file
+ * name as their program gives it: a memory file's /proc/self/fd entry.
+ * Returns the descriptor, to close when done. */
+static inline int fuzz_path(const uint8_t *data, size_t size, char *path, size_t psize)
+{
+	int fd = fuzz_memfd(data, size);
+	snprintf(path, psize, "/proc/self/fd/%d", fd);
+	return fd;
 }
 
 /* DATA as a NUL-terminated string (malloc'd), for parsers that take one. */
