@@ -117,6 +117,8 @@ struct bm_safetensors {
 
 const char *bm_safetensors_name(const bm_safetensors_t *st) { return st->path; }
 
+uint64_t bm_safetensors_data_size(const bm_safetensors_t *st) { return st->data_size; }
+
 void bm_safetensors_close(bm_safetensors_t *st)
 {
 	if (!st)

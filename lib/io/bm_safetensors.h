@@ -51,6 +51,8 @@ bm_safetensors_t *bm_safetensors_open(const char *path);
 void bm_safetensors_close(bm_safetensors_t *st);
 /* The path ST was opened with ("-" for stdin), for messages. */
 const char *bm_safetensors_name(const bm_safetensors_t *st);
+/* Bytes of tensor data in ST (all tensors together). */
+uint64_t bm_safetensors_data_size(const bm_safetensors_t *st);
 /* The metadata value of KEY, or NULL when there is none. */
 const char *bm_safetensors_meta(const bm_safetensors_t *st, const char *key);
 /* Whether ST holds a tensor named NAME. */

@@ -4,6 +4,7 @@
 #endif
 #include "bm_model.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,18 @@ int bm_model_load_weights(const bm_safetensors_t *st, bm_mlp_t *m)
 	return 0;
 }
 
+/* Parameters of the model SPEC describes: weights and biases of each dense layer. */
+static uint64_t spec_params(const bm_spec_t *spec)
+{
+	uint64_t n = 0, width = (uint64_t)spec->input;
+	for (int i = 0; i < spec->nlayers; i++)
+		if (spec->layers[i].kind == BM_LAYER_DENSE) {
+			n += (width + 1) * (uint64_t)spec->layers[i].units;
+			width = (uint64_t)spec->layers[i].units;
+		}
+	return n;
+}
+
 /* The model of the open file ST (bm_model_load). */
 static bm_mlp_t *model_read(const bm_safetensors_t *st, bm_spec_t *spec, bm_names_t *classes, int *y_ndim)
 {
@@ -125,6 +138,15 @@ static bm_mlp_t *model_read(const bm_safetensors_t *st, bm_spec_t *spec, bm_name
 		return NULL;
 	if (spec->input <= 0 || spec->nlayers == 0) {
 		bm_seterr("%s: the spec in the metadata has no input width or no layers", path);
+		return NULL;
+	}
+	/* The weights must be in the file before they are allocated: a
+	 * 100-byte file whose spec claims 40000x40000 fails here, not on
+	 * gigabytes of malloc. */
+	uint64_t need = 4 * spec_params(spec);
+	if (need > bm_safetensors_data_size(st)) {
+		bm_seterr("%s: the spec needs %" PRIu64 " bytes of weights, the file holds %" PRIu64, path, need,
+			  bm_safetensors_data_size(st));
 		return NULL;
 	}
 	bm_mlp_t *m = bm_mlp_new(spec);
