@@ -8,6 +8,10 @@
 
 #include "bm_fmt.h"
 
+/* The largest stats file read (after decompression): it is a few lines a
+ * column, and a category a line. */
+#define STATS_MAX ((uint64_t)64 << 20)
+
 static void stats_add_fields(bm_buf_t *b, const char **v, int n)
 {
 	static const bm_csv_opts_t co = {',', '"', -1, false, false};
@@ -83,14 +87,29 @@ static int col_named(const ctx_t *x, const char *name)
 	return j;
 }
 
-/* A numeric, onehot, category or fill line F (of N fields, at LINE) for
- * column J; NUM, OH: the feature lists so far. 0, or -1. */
-static int load_col(ctx_t *x, char **f, unsigned long long line, int j, size_t *num, size_t *nnum, size_t *oh,
-                    size_t *noh)
+/* What the stats file has listed so far. */
+typedef struct {
+	size_t *num, nnum, *oh, noh; /* the feature lists, in the file's order */
+	bool *listed;                /* [nsel] a numeric or onehot line named it */
+	bool have_cols;
+} loaded_t;
+
+/* A numeric, onehot, category or fill line F (at LINE) for column J. 0, or -1. */
+static int load_col(ctx_t *x, char **f, unsigned long long line, int j, loaded_t *l)
 {
 	const bm_clean_opts_t *o = x->o;
 	const char *path = o->load_stats;
 	col_t *c = &x->c[j];
+	bool feature = strcmp(f[0], "numeric") == 0 || strcmp(f[0], "onehot") == 0;
+	if (feature && (l->listed[j] || j == x->label)) {
+		/* each column is one feature at most (the lists hold each once) */
+		bm_seterr("%s:%llu: column '%s' %s", path, line, f[1], j == x->label ? "is the label" : "listed twice");
+		return -1;
+	}
+	if (feature) {
+		l->listed[j] = true;
+		l->have_cols = true;
+	}
 	if (strcmp(f[0], "numeric") == 0) {
 		double v[4];
 		for (int i = 0; i < 4; i++)
@@ -104,11 +123,11 @@ static int load_col(ctx_t *x, char **f, unsigned long long line, int j, size_t *
 		c->st.max = v[3];
 		c->type = T_NUMERIC;
 		if (o->tensor)
-			num[(*nnum)++] = (size_t)j;
+			l->num[l->nnum++] = (size_t)j;
 	} else if (strcmp(f[0], "onehot") == 0) {
 		c->type = T_ONEHOT;
 		if (o->tensor)
-			oh[(*noh)++] = (size_t)j;
+			l->oh[l->noh++] = (size_t)j;
 	} else if (strcmp(f[0], "category") == 0) {
 		if (c->type != T_ONEHOT) {
 			bm_seterr("%s:%llu: category of '%s' before its onehot line", path, line, f[1]);
@@ -128,8 +147,7 @@ static int load_col(ctx_t *x, char **f, unsigned long long line, int j, size_t *
 }
 
 /* Line F of N fields (at LINE, not the first) of the stats file. 0, or -1. */
-static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, size_t *num, size_t *nnum, size_t *oh,
-                     size_t *noh, bool *have_cols)
+static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, loaded_t *l)
 {
 	const bm_clean_opts_t *o = x->o;
 	const char *path = o->load_stats;
@@ -148,6 +166,10 @@ static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, size
 		int j = col_named(x, f[1]);
 		if (x->label >= 0 && (j != x->label)) {
 			bm_seterr("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
+			return -1;
+		}
+		if (j >= 0 && l->listed[j]) {
+			bm_seterr("%s:%llu: the label '%s' is also a feature", path, line, f[1]);
 			return -1;
 		}
 		if (j >= 0 && o->tensor) {
@@ -171,8 +193,7 @@ static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, size
 		}
 		if (j < 0)
 			return 0;
-		*have_cols |= strcmp(f[0], "numeric") == 0 || strcmp(f[0], "onehot") == 0;
-		return load_col(x, f, line, j, num, nnum, oh, noh);
+		return load_col(x, f, line, j, l);
 	} else {
 		bm_seterr("%s:%llu: unknown line '%s' with %zu fields", path, line, f[0], n);
 		return -1;
@@ -194,11 +215,17 @@ int bm_clean_load_stats(ctx_t *x)
 		return -1;
 	bm_csv_rec_t *rec;
 	int st, rc = 0;
-	bool first = true, have_cols = false;
-	size_t nnum = 0, noh = 0;
-	size_t *num = bm_xmalloc(x->nsel * sizeof *num), *oh = bm_xmalloc(x->nsel * sizeof *oh);
+	bool first = true;
+	size_t n1 = x->nsel ? x->nsel : 1;
+	loaded_t l = {.num = bm_xmalloc(n1 * sizeof *l.num), .oh = bm_xmalloc(n1 * sizeof *l.oh),
+	              .listed = bm_xcalloc(n1, sizeof *l.listed)};
 	while (rc == 0 && (st = bm_csv_next(r, &rec)) > 0) {
 		unsigned long long line = (unsigned long long)rec->line;
+		if (bm_in_offset(in) > STATS_MAX) { /* in: still open, read by r */
+			bm_seterr("%s:%llu: stats file larger than %d MiB", path, line, (int)(STATS_MAX >> 20));
+			rc = -1;
+			break;
+		}
 		char *f[6] = {0};
 		for (size_t i = 0; i < rec->n && i < 6; i++)
 			f[i] = bm_xmemdup(rec->f[i].val, rec->f[i].len);
@@ -210,7 +237,7 @@ int bm_clean_load_stats(ctx_t *x)
 			}
 			first = false;
 		} else
-			rc = load_line(x, f, n, line, num, &nnum, oh, &noh, &have_cols);
+			rc = load_line(x, f, n, line, &l);
 		for (int i = 0; i < 6; i++)
 			free(f[i]);
 	}
@@ -223,13 +250,14 @@ int bm_clean_load_stats(ctx_t *x)
 	} else if (rc == 0 && o->tensor && x->label >= 0 && !o->regression && x->c[x->label].cats.n == 0) {
 		bm_seterr("%s: no classes for the label '%s'", path, x->c[x->label].name);
 		rc = -1;
-	} else if (rc == 0 && o->tensor && !have_cols) {
+	} else if (rc == 0 && o->tensor && !l.have_cols) {
 		bm_seterr("%s: no feature columns (saved without --tensor?)", path);
 		rc = -1;
 	}
+	free(l.listed);
 	if (rc < 0 || !o->tensor) {
-		free(num);
-		free(oh);
+		free(l.num);
+		free(l.oh);
 		if (rc < 0)
 			return -1;
 	} else {
@@ -238,10 +266,10 @@ int bm_clean_load_stats(ctx_t *x)
 				x->c[j].type = T_IGNORED; /* not a feature */
 		free(x->num);
 		free(x->oh);
-		x->num = num;
-		x->nnum = nnum;
-		x->oh = oh;
-		x->noh = noh;
+		x->num = l.num;
+		x->nnum = l.nnum;
+		x->oh = l.oh;
+		x->noh = l.noh;
 	}
 	x->stats_loaded = true;
 	return 0;

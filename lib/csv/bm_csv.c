@@ -396,8 +396,9 @@ static int refill(bm_csv_t *r)
 		r->pos = 0;
 	}
 	if (r->end == r->cap) {
-		if (r->cap >= ((size_t)1 << 40)) {
-			bm_seterr("%s:%llu: record too long", rname(r), (unsigned long long)r->line);
+		if (r->cap >= BM_CSV_MAX_RECORD) {
+			bm_seterr("%s:%llu: record longer than %zu GiB", rname(r), (unsigned long long)r->line,
+			          BM_CSV_MAX_RECORD >> 30);
 			return -1;
 		}
 		size_t cap = r->cap * 2;
@@ -468,6 +469,12 @@ void bm_csv_scanner_init(bm_csv_scanner_t *sc, unsigned char *special, char deli
 	sc->quote = quote;
 }
 
+static int too_many_fields(const bm_csv_t *r)
+{
+	bm_seterr("%s:%llu: more than %zu fields", rname(r), (unsigned long long)r->line, BM_CSV_MAX_FIELDS);
+	return REC_ERR;
+}
+
 /* Parse one record at buf[pos], scanning at LEVEL. REC_MORE: the record
  * runs past the data read so far (call again after refill); REC_SKIP: a
  * blank or comment line was consumed. */
@@ -516,6 +523,8 @@ BM_CSV_INLINE int parse_at(bm_csv_t *r, const int level)
 	}
 	for (;;) {
 		if (nf == r->fcap) {
+			if (nf - r->fbase >= BM_CSV_MAX_FIELDS)
+				return too_many_fields(r);
 			bm_csv_field_t *f = realloc(r->f, 2 * r->fcap * sizeof *f);
 			if (!f) {
 				bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
@@ -620,6 +629,8 @@ BM_CSV_INLINE int parse_at(bm_csv_t *r, const int level)
 		r->pos = (size_t)(p - r->buf);
 		break;
 	}
+	if (nf - r->fbase > BM_CSV_MAX_FIELDS) /* batching: the fields had room */
+		return too_many_fields(r);
 	r->rec.f = r->f + r->fbase;
 	r->rec.n = nf - r->fbase;
 	if (r->batching) {

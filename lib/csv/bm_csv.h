@@ -31,6 +31,14 @@
 #include "bm_buf.h"
 #include "bm_io.h"
 
+/* The reader's limits (bm-clean(1), LIMITS): a record's bytes (its line,
+ * with quoted line breaks) and its fields; past one, bm_csv_next fails,
+ * "FILE:LINE: record longer than 1 GiB", "FILE:LINE: more than 16777216
+ * fields". They bound the reader's memory: about twice the record, and 40
+ * bytes a field. */
+#define BM_CSV_MAX_RECORD ((size_t)1 << 30)
+#define BM_CSV_MAX_FIELDS ((size_t)1 << 24)
+
 /* Bytes readable after the end of any field's value (the reader's buffers
  * are padded): enough for a 16-byte vector load anywhere in a short value. */
 #define BM_CSV_PAD 64
