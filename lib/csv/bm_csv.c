@@ -397,11 +397,11 @@ static int refill(bm_csv_t *r)
 	}
 	if (r->end == r->cap) {
 		if (r->cap >= BM_CSV_MAX_RECORD) {
-			bm_seterr("%s:%llu: record longer than %zu GiB", rname(r), (unsigned long long)r->line,
-			          BM_CSV_MAX_RECORD >> 30);
+			bm_seterr("%s:%llu: record longer than %zu MiB", rname(r), (unsigned long long)r->line,
+			          BM_CSV_MAX_RECORD >> 20);
 			return -1;
 		}
-		size_t cap = r->cap * 2;
+		size_t cap = r->cap * 2 < BM_CSV_MAX_RECORD ? r->cap * 2 : BM_CSV_MAX_RECORD;
 		char *b = realloc(r->buf, cap + BM_CSV_PAD);
 		if (!b) {
 			bm_seterr("%s:%llu: out of memory for a record", rname(r), (unsigned long long)r->line);
@@ -469,9 +469,11 @@ void bm_csv_scanner_init(bm_csv_scanner_t *sc, unsigned char *special, char deli
 	sc->quote = quote;
 }
 
-static int too_many_fields(const bm_csv_t *r)
+/* The record at buf[pos] has more fields than the limit: REC_ERR. Checked
+ * when the fields array grows and at the record's end, not per field. */
+static int too_many_fields(bm_csv_t *r)
 {
-	bm_seterr("%s:%llu: more than %zu fields", rname(r), (unsigned long long)r->line, BM_CSV_MAX_FIELDS);
+	bm_seterr("%s:%llu: more than %zu columns", rname(r), (unsigned long long)r->line, BM_CSV_MAX_FIELDS);
 	return REC_ERR;
 }
 
@@ -523,7 +525,7 @@ BM_CSV_INLINE int parse_at(bm_csv_t *r, const int level)
 	}
 	for (;;) {
 		if (nf == r->fcap) {
-			if (nf - r->fbase >= BM_CSV_MAX_FIELDS)
+			if (nf - r->fbase > BM_CSV_MAX_FIELDS)
 				return too_many_fields(r);
 			bm_csv_field_t *f = realloc(r->f, 2 * r->fcap * sizeof *f);
 			if (!f) {
@@ -629,7 +631,7 @@ BM_CSV_INLINE int parse_at(bm_csv_t *r, const int level)
 		r->pos = (size_t)(p - r->buf);
 		break;
 	}
-	if (nf - r->fbase > BM_CSV_MAX_FIELDS) /* batching: the fields had room */
+	if (nf - r->fbase > BM_CSV_MAX_FIELDS)
 		return too_many_fields(r);
 	r->rec.f = r->f + r->fbase;
 	r->rec.n = nf - r->fbase;

@@ -31,13 +31,12 @@
 #include "bm_buf.h"
 #include "bm_io.h"
 
-/* The reader's limits (bm-clean(1), LIMITS): a record's bytes (its line,
- * with quoted line breaks) and its fields; past one, bm_csv_next fails,
- * "FILE:LINE: record longer than 1 GiB", "FILE:LINE: more than 16777216
- * fields". They bound the reader's memory: about twice the record, and 40
- * bytes a field. */
-#define BM_CSV_MAX_RECORD ((size_t)1 << 30)
-#define BM_CSV_MAX_FIELDS ((size_t)1 << 24)
+/* The reader's limits: a record (its line end included) of at most
+ * BM_CSV_MAX_RECORD bytes, at most BM_CSV_MAX_FIELDS fields; past either
+ * bm_csv_next fails, "FILE:LINE: record longer than 256 MiB" or "FILE:LINE:
+ * more than 1000000 columns", having held no more than about twice as much. */
+#define BM_CSV_MAX_RECORD ((size_t)256 << 20)
+#define BM_CSV_MAX_FIELDS ((size_t)1000000)
 
 /* Bytes readable after the end of any field's value (the reader's buffers
  * are padded): enough for a 16-byte vector load anywhere in a short value. */
