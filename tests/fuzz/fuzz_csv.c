@@ -1,10 +1,8 @@
 /* fuzz_csv: the CSV reader (bm_csv_open, bm_csv_next) with each dialect
  * option that changes parsing, every record read to the end or the first
- * error. The first four bytes pick the options, the rest is the CSV:
- *   byte 0: the delimiter  , ; tab | space : a x
- *   byte 1: the quote      " ' ` a
- *   byte 2: the comment    none # ; % (one equal to the delimiter or the
- *           quote becomes none, as bm-clean refuses those)
+ * error. The first four bytes pick the options (fuzz_csv.h), the rest is
+ * the CSV:
+ *   bytes 0-2: the delimiter, the quote, the comment;
  *   byte 3: bit 0 strict, bit 1 threaded (bm-clean's gzip input with -j2),
  *           bit 2 the input as a byte range (bm_csv_open_range, how
  *           bm-clean reads the parts of a file, from offset bits 5-7),
@@ -15,10 +13,8 @@
 #include "bm_cpu.h"
 #include "bm_csv.h"
 #include "bm_err.h"
+#include "fuzz_csv.h"
 
-static const char delims[] = {',', ';', '\t', '|', ' ', ':', 'a', 'x'};
-static const char quotes[] = {'"', '\'', '`', 'a'};
-static const int comments[] = {-1, '#', ';', '%'};
 static const char *const levels[] = {"generic", "sse2", "", ""};
 static volatile unsigned sink; /* the bytes read are used */
 
@@ -26,12 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 4)
 		return 0;
-	bm_csv_opts_t o = {delims[data[0] % 8], quotes[data[1] % 4], comments[data[2] % 4], (data[3] & 2) != 0,
-	                   (data[3] & 1) != 0};
-	if (o.quote == o.delim)
-		o.quote = '"';
-	if (o.comment == o.delim || o.comment == o.quote)
-		o.comment = -1;
+	bm_csv_opts_t o = fuzz_csv_dialect(data);
 	bool range = (data[3] & 4) != 0;
 	size_t off = data[3] >> 5;
 	setenv("BM_CPU", levels[(data[3] >> 3) & 3], 1);

@@ -13,18 +13,15 @@
  *      read as bm-clean's number columns read it (bm_values_prefix_ssse3,
  *      then bm_csv_quick_after), which must agree with the field and its
  *      bm_values_parse_num. Q's records have G's values and lines.
- * abort() on any difference. Bytes 0-3 pick the options as fuzz_csv's do
- * (delimiter, quote, comment, strict), the rest is the CSV. */
+ * abort() on any difference. Bytes 0-3 pick the options (fuzz_csv.h), the
+ * rest is the CSV. */
 #include "fuzz.h"
 #include "bm_cpu.h"
 #include "bm_csv.h"
 #include "bm_csv_int.h"
 #include "bm_err.h"
 #include "bm_values.h"
-
-static const char delims[] = {',', ';', '\t', '|', ' ', ':', 'a', 'x'};
-static const char quotes[] = {'"', '\'', '`', 'a'};
-static const int comments[] = {-1, '#', ';', '%'};
+#include "fuzz_csv.h"
 
 /* A record as Q gives it: values and line. */
 typedef struct {
@@ -134,13 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 4)
 		return 0;
-	bm_csv_opts_t o = {delims[data[0] % 8], quotes[data[1] % 4], comments[data[2] % 4], false,
-	                   (data[3] & 1) != 0};
-	if (o.quote == o.delim)
-		o.quote = '"';
-	if (o.comment == o.delim || o.comment == o.quote)
-		o.comment = -1;
-	bool threaded = (data[3] & 2) != 0;
+	bm_csv_opts_t o = fuzz_csv_dialect(data);
+	bool threaded = o.threaded;
+	o.threaded = false;
 	int qlevel = (data[3] >> 3) % 3;
 	if (qlevel > (int)bm_cpu_detected())
 		qlevel = (int)bm_cpu_detected();
