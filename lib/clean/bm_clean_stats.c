@@ -77,21 +77,22 @@ int bm_clean_save_stats(ctx_t *x)
 	return rc;
 }
 
+/* The selected column named NAME, or -1. */
+static int col_named(const ctx_t *x, const char *name)
+{
+	int j = -1;
+	for (size_t i = 0; i < x->nsel; i++)
+		if (strcmp(x->c[i].name, name) == 0)
+			j = (int)i;
+	return j;
+}
+
 /* What the stats file has listed so far. */
 typedef struct {
 	size_t *num, nnum, *oh, noh; /* the feature lists, in the file's order */
 	bool *listed;                /* [nsel] a numeric or onehot line named it */
 	bool have_cols;
-	bm_strmap_t names;           /* the selected columns' names, id: the last with it */
 } loaded_t;
-
-/* The selected column named NAME, or -1: a lookup, not a scan (a file of
- * a line a column, for a million columns). */
-static int col_named(loaded_t *l, const char *name)
-{
-	int64_t k = bm_strmap_get(&l->names, name, strlen(name), false);
-	return k < 0 ? -1 : (int)l->names.e[k].id;
-}
 
 /* A numeric, onehot, category or fill line F (at LINE) for column J. 0, or -1. */
 static int load_col(ctx_t *x, char **f, unsigned long long line, int j, loaded_t *l)
@@ -162,7 +163,7 @@ static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, load
 		if (o->scale < 0)
 			x->scale = s;
 	} else if (strcmp(f[0], "label") == 0 && n == 3) {
-		int j = col_named(l, f[1]);
+		int j = col_named(x, f[1]);
 		if (x->label >= 0 && (j != x->label)) {
 			bm_seterr("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
 			return -1;
@@ -185,7 +186,7 @@ static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, load
 			bm_strmap_get(&x->c[x->label].cats, f[1], strlen(f[1]), true);
 	} else if ((strcmp(f[0], "numeric") == 0 && n == 6) || (strcmp(f[0], "onehot") == 0 && n == 2) ||
 	           (strcmp(f[0], "category") == 0 && n == 3) || (strcmp(f[0], "fill") == 0 && n == 4)) {
-		int j = col_named(l, f[1]);
+		int j = col_named(x, f[1]);
 		if (j < 0 && strcmp(f[0], "fill") != 0 && o->tensor) {
 			bm_seterr("%s: no column '%s' (named in the stats file %s)", x->first_file, f[1], path);
 			return -1;
@@ -218,10 +219,6 @@ int bm_clean_load_stats(ctx_t *x)
 	size_t n1 = x->nsel ? x->nsel : 1;
 	loaded_t l = {.num = bm_xmalloc(n1 * sizeof *l.num), .oh = bm_xmalloc(n1 * sizeof *l.oh),
 	              .listed = bm_xcalloc(n1, sizeof *l.listed)};
-	for (size_t j = 0; j < x->nsel; j++) {
-		int64_t k = bm_strmap_get(&l.names, x->c[j].name, strlen(x->c[j].name), true);
-		l.names.e[k].id = (int64_t)j;
-	}
 	while (rc == 0 && (st = bm_csv_next(r, &rec)) > 0) {
 		unsigned long long line = (unsigned long long)rec->line;
 		if (bm_in_offset(in) > STATS_MAX) { /* in: still open, read by r */
@@ -258,7 +255,6 @@ int bm_clean_load_stats(ctx_t *x)
 		rc = -1;
 	}
 	free(l.listed);
-	bm_strmap_free(&l.names);
 	if (rc < 0 || !o->tensor) {
 		free(l.num);
 		free(l.oh);
