@@ -12,6 +12,13 @@
  * column, and a category a line. */
 #define STATS_MAX ((uint64_t)64 << 20)
 
+/* What the stats file has listed so far. */
+typedef struct {
+	size_t *num, nnum, *oh, noh; /* the feature lists, in the file's order */
+	bool *listed;                /* [nsel] a numeric or onehot line named it */
+	bool have_cols;
+} loaded_t;
+
 static void stats_add_fields(bm_buf_t *b, const char **v, int n)
 {
 	static const bm_csv_opts_t co = {',', '"', -1, false, false};
@@ -87,14 +94,8 @@ static int col_named(const ctx_t *x, const char *name)
 	return j;
 }
 
-/* What the stats file has listed so far. */
-typedef struct {
-	size_t *num, nnum, *oh, noh; /* the feature lists, in the file's order */
-	bool *listed;                /* [nsel] a numeric or onehot line named it */
-	bool have_cols;
-} loaded_t;
-
-/* A numeric, onehot, category or fill line F (at LINE) for column J. 0, or -1. */
+/* A numeric, onehot, category or fill line F (of N fields, at LINE) for
+ * column J; L: what the file has listed so far. 0, or -1. */
 static int load_col(ctx_t *x, char **f, unsigned long long line, int j, loaded_t *l)
 {
 	const bm_clean_opts_t *o = x->o;
