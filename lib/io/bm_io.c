@@ -420,6 +420,8 @@ static int flush(bm_out_t *out)
 
 int bm_out_write(bm_out_t *out, const void *buf, size_t n)
 {
+	if (n == 0) /* buf may be NULL (a frame with no elements): memcpy's is not */
+		return 0;
 	if (out->len + n <= OUT_BUFSIZE) {
 		memcpy(out->buf + out->len, buf, n);
 		out->len += n;
