@@ -391,10 +391,8 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 		/* a file is removed; standard output keeps what it has written,
 		 * and what it holds back is left unwritten (as at an exit) */
 		status = x->usage ? BM_EXIT_USAGE : BM_EXIT_FAILURE;
-		const char *paths[2] = {o->output, o->test_out};
 		for (int i = 0; i < x->ndest; i++)
-			if (x->dest[i].out && paths[i] && strcmp(paths[i], "-") != 0)
-				bm_out_abort(x->dest[i].out);
+			bm_out_abort(x->dest[i].out);
 	}
 	ctx_free(x);
 	return status;
