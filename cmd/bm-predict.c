@@ -104,12 +104,18 @@ int main(int argc, char **argv)
 	bm_out_t *out = bm_out_open(output, (gzip ? BM_OUT_GZIP : 0) | (csv ? 0 : BM_OUT_BINARY));
 	if (!out)
 		bm_die("%s", bm_errmsg());
-	if (bm_predict_run(&p, r, out) < 0 || bm_out_commit(out) < 0)
-		bm_die("%s", bm_errmsg());
-	if (stats)
+	/* Everything is freed before an error's exit too: nothing leaks. */
+	int rc = bm_predict_run(&p, r, out);
+	if (rc < 0)
+		bm_out_abort(out);
+	else
+		rc = bm_out_commit(out);
+	bm_reader_close(r);
+	if (rc == 0 && stats)
 		fprintf(stderr, "bm-predict: %" PRIu64 " rows, %.6f s in forward passes, %.0f rows/s, %d threads\n", p.rows,
 		        p.forward_s, p.forward_s > 0 ? (double)p.rows / p.forward_s : 0.0, threads);
-	bm_reader_close(r);
 	bm_predict_close(&p);
+	if (rc < 0)
+		bm_die("%s", bm_errmsg());
 	return bm_cli_exit(BM_EXIT_OK);
 }
