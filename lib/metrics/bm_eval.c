@@ -277,6 +277,8 @@ static int pair(st_t *st, const bm_tensor_t *y, uint64_t yi, const bm_tensor_t *
 		if (!is_float_dtype(p->dtype))
 			return ferr(st, pi, "p", "probabilities must be f32 or f64, found %s", bm_dtype_name(p->dtype));
 		if (!a->pr) {
+			if (kp > BM_MAX_CLASSES)
+				return ferr(st, pi, "p", "%zu columns: more than %d classes", kp, BM_MAX_CLASSES);
 			if (st->nm.n && (kp == 1 ? st->nm.n != 2 : kp != st->nm.n))
 				return ferr(st, pi, "p", "%zu columns, but the classes frame names %zu classes",
 					    kp, st->nm.n);
@@ -305,7 +307,12 @@ static int pair(st_t *st, const bm_tensor_t *y, uint64_t yi, const bm_tensor_t *
 		if (class_ids(st, y, yi, a->ybuf, n, &yids) < 0 || class_ids(st, p, pi, a->pbuf, n, &pids) < 0)
 			return -1;
 	}
-	return bm_confusion_add(&a->cm, yids, pids, n);
+	if (bm_confusion_add(&a->cm, yids, pids, n) < 0) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s", bm_errmsg());
+		return ferr(st, yi, "y", "%s", msg);
+	}
+	return 0;
 }
 
 static int run_stream(const bm_eval_opts_t *o, bm_eval_t *ev)
@@ -470,6 +477,12 @@ static int add_text(tx_t *x, const char *ts, size_t tl, const char *tf, uint64_t
 {
 	acc_t *a = &x->a;
 	size_t i = a->nbuf;
+	if (tl > BM_EVAL_LINE_MAX || pl > BM_EVAL_LINE_MAX) {
+		bm_seterr("%s:%" PRIu64 ": %s longer than %d bytes%s", tl > BM_EVAL_LINE_MAX ? tf : pf,
+			  tl > BM_EVAL_LINE_MAX ? tln : pln, a->mode == 2 ? "value" : "label", BM_EVAL_LINE_MAX,
+			  what);
+		return -1;
+	}
 	if (a->mode == 2) {
 		if (parse_value(ts, tl, tf, tln, &a->dy[i]) < 0 || parse_value(ps, pl, pf, pln, &a->dp[i]) < 0)
 			return -1;
@@ -481,8 +494,9 @@ static int add_text(tx_t *x, const char *ts, size_t tl, const char *tf, uint64_t
 		int32_t t = bm_labels_intern(x->lab, ts, tl), p = t < 0 ? -1 : bm_labels_intern(x->lab, ps, pl);
 		if (p < 0)
 			return -1;
-		if (p > BM_CLASS_ID_MAX || t > BM_CLASS_ID_MAX) {
-			bm_seterr("%s:%" PRIu64 ": more than %d distinct labels", tf, tln, BM_CLASS_ID_MAX + 1);
+		if (p >= BM_MAX_CLASSES || t >= BM_MAX_CLASSES) {
+			bm_seterr("%s:%" PRIu64 ": more than %d distinct labels", t >= BM_MAX_CLASSES ? tf : pf,
+				  t >= BM_MAX_CLASSES ? tln : pln, BM_MAX_CLASSES);
 			return -1;
 		}
 		a->ybuf[i] = t;
@@ -561,19 +575,19 @@ static void tx_free(tx_t *x)
 	bm_labels_free(x->lab);
 }
 
-/* Lines read in place from bm_in's buffer (peek, then skip what was used):
- * no copy for lines that fit in a peek window, bm_in_getline for longer
- * ones. A line is valid until the next call. */
+/* Lines read in place from bm_in's buffer (peek, then skip what was used),
+ * no copy: a line fits in a peek window, BM_EVAL_LINE_MAX bytes and its
+ * newline. A line is valid until the next call. */
 typedef struct {
 	bm_in_t *in;
 	const char *p, *end; /* unread part of the peeked window */
 	size_t used;         /* bytes of the window consumed, not yet skipped */
-	char *line;          /* bm_in_getline's buffer, for long lines */
-	size_t cap;
 } lr_t;
 
-#define LR_WINDOW 65536
+#define LR_WINDOW (BM_EVAL_LINE_MAX + 1)
 
+/* The next line at *S and its length; 0 with *EOF at the end; -1 on a read
+ * error, -2 for a line longer than BM_EVAL_LINE_MAX. */
 static ssize_t lr_next(lr_t *r, const char **s, bool *eof)
 {
 	*eof = false;
@@ -609,11 +623,7 @@ static ssize_t lr_next(lr_t *r, const char **s, bool *eof)
 			r->p = r->end;
 			return n;
 		}
-		/* a line longer than the window */
-		r->p = r->end = NULL;
-		ssize_t len = bm_in_getline(r->in, &r->line, &r->cap, eof);
-		*s = r->line;
-		return len;
+		return -2; /* a line longer than the window */
 	}
 }
 
@@ -638,6 +648,9 @@ static int run_text(const bm_eval_opts_t *o, bm_eval_t *ev)
 		bool eof[2];
 		for (int i = 0; i < 2; i++) {
 			len[i] = lr_next(&lr[i], &line[i], &eof[i]);
+			if (len[i] == -2)
+				bm_seterr("%s:%" PRIu64 ": line longer than %d bytes", bm_in_name(lr[i].in), ln,
+					  BM_EVAL_LINE_MAX);
 			if (len[i] < 0)
 				goto out;
 			if (len[i] > 0 && line[i][len[i] - 1] == '\r')
@@ -659,10 +672,8 @@ static int run_text(const bm_eval_opts_t *o, bm_eval_t *ev)
 	}
 	rc = text_finish(&x, ev);
 out:
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		bm_in_close(lr[i].in);
-		free(lr[i].line);
-	}
 	tx_free(&x);
 	return rc;
 }

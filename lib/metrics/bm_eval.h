@@ -11,6 +11,10 @@
  *
  * Errors are one line in bm_errmsg(): "FILE:LINE: what" for text,
  * "FILE: frame N (NAME): row R: what" for streams (frames and rows from 0).
+ *
+ * Limits: a line of text, and a label or value of text or CSV, of at most
+ * BM_EVAL_LINE_MAX bytes; at most BM_MAX_CLASSES (bm_metrics.h) distinct
+ * labels as written, class ids seen, or columns of p frames.
  */
 #ifndef BM_EVAL_H
 #define BM_EVAL_H
@@ -18,6 +22,8 @@
 #include <stdbool.h>
 
 #include "bm_metrics.h"
+
+#define BM_EVAL_LINE_MAX 65535
 
 typedef struct {
 	const char *stream;              /* tensor stream (NULL or "-": stdin) */

@@ -116,6 +116,8 @@ static int cm_new_label(bm_confusion_t *cm, int32_t id)
 {
 	if (cm->dim == cm->cap) {
 		size_t nc = cm->cap ? cm->cap * 2 : 16;
+		if (nc > BM_MAX_CLASSES)
+			nc = BM_MAX_CLASSES;
 		uint64_t *c = calloc(nc * nc, sizeof *c);
 		int32_t *ids = realloc(cm->ids, nc * sizeof *ids);
 		if (!c || !ids) {
@@ -161,6 +163,10 @@ int bm_confusion_add(bm_confusion_t *cm, const int32_t *truth, const int32_t *pr
 			size_t id = (size_t)ids[j];
 			if (id >= cm->ndense && cm_grow_dense(cm, id + 1) < 0)
 				goto oom;
+			if (cm->dense[id] < 0 && cm->dim == BM_MAX_CLASSES) {
+				bm_seterr("more than %d classes", BM_MAX_CLASSES);
+				return -1;
+			}
 			if (cm->dense[id] < 0 && cm_new_label(cm, ids[j]) < 0)
 				goto oom;
 		}

@@ -99,8 +99,11 @@ static inline double bm_ksum_get(const bm_ksum_t *k) { return k->s + k->c; }
 /* ---- confusion matrix ---- */
 
 /* Class ids are non-negative integers below BM_CLASS_ID_MAX + 1; the matrix
- * holds only the ids seen (dense indices in order of first appearance). */
+ * holds only the ids seen (dense indices in order of first appearance), at
+ * most BM_MAX_CLASSES of them: it is dense, k x k counts, and the metrics
+ * make two more of its size (128 MiB each at 4096 classes). */
 #define BM_CLASS_ID_MAX ((1 << 24) - 1)
+#define BM_MAX_CLASSES 4096
 
 /* Zeroed: empty. */
 typedef struct {
@@ -114,8 +117,9 @@ typedef struct {
 } bm_confusion_t;
 
 /* Count N pairs of class ids (each in 0..BM_CLASS_ID_MAX; the caller checks
- * the range). Returns 0, or -1 with bm_errmsg() "out of memory for the
- * confusion matrix (N labels)", the pairs then not all counted. */
+ * the range). Returns 0, or -1 with bm_errmsg() "more than 4096 classes"
+ * or "out of memory for the confusion matrix (N labels)", the pairs then
+ * not all counted. */
 int bm_confusion_add(bm_confusion_t *cm, const int32_t *truth, const int32_t *pred, size_t n);
 /* Release CM's memory and leave it empty. */
 void bm_confusion_free(bm_confusion_t *cm);

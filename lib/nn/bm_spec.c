@@ -446,23 +446,83 @@ static int load_layers(bm_spec_t *s, const char *name, yaml_document_t *doc, yam
 	return 0;
 }
 
-int bm_spec_load_yaml_text(bm_spec_t *s, const char *name, const char *text, size_t len)
+/* libyaml's syntax error, and the parser deleted. */
+static int yaml_parser_fail(const char *name, yaml_parser_t *parser)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg, "%s", parser->problem ? parser->problem : "bad YAML");
+	yaml_mark_t m = parser->problem_mark;
+	yaml_parser_delete(parser);
+	return yaml_fail(name, &m, msg);
+}
+
+/* libyaml's loader nests without limit, keeps every node and checks each
+ * new anchor against all before it (quadratic): a first pass over the
+ * events refuses, before any node is built, a spec nested deeper than
+ * BM_SPEC_MAX_DEPTH or with more than BM_SPEC_MAX_ALIASES anchors and
+ * aliases (a spec needs a handful; an alias bomb needs many); and a second
+ * document, which the loader would ignore without a word. */
+static int yaml_check_shape(const char *name, const char *text, size_t len)
 {
 	yaml_parser_t parser;
-	yaml_document_t doc;
-	int rc = -1;
 	if (!yaml_parser_initialize(&parser)) {
 		bm_seterr("%s: out of memory", name);
 		return -1;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "%s", parser.problem ? parser.problem : "bad YAML");
-		yaml_mark_t m = parser.problem_mark;
-		yaml_parser_delete(&parser);
-		return yaml_fail(name, &m, msg);
+	int depth = 0, refs = 0, docs = 0;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&parser, &ev))
+			return yaml_parser_fail(name, &parser);
+		yaml_event_type_t type = ev.type;
+		yaml_mark_t m = ev.start_mark;
+		bool ref = type == YAML_ALIAS_EVENT ||
+		           (type == YAML_SCALAR_EVENT && ev.data.scalar.anchor) ||
+		           (type == YAML_SEQUENCE_START_EVENT && ev.data.sequence_start.anchor) ||
+		           (type == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor);
+		yaml_event_delete(&ev);
+		const char *bad = NULL;
+		char msg[80];
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > BM_SPEC_MAX_DEPTH) {
+				snprintf(msg, sizeof msg, "nested deeper than %d levels", BM_SPEC_MAX_DEPTH);
+				bad = msg;
+			}
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+			bad = "a second YAML document: a spec is one document";
+		}
+		if (ref && ++refs > BM_SPEC_MAX_ALIASES) {
+			snprintf(msg, sizeof msg, "more than %d anchors and aliases", BM_SPEC_MAX_ALIASES);
+			bad = msg;
+		}
+		if (bad) {
+			yaml_parser_delete(&parser);
+			return yaml_fail(name, &m, bad);
+		}
+		if (type == YAML_STREAM_END_EVENT)
+			break;
 	}
+	yaml_parser_delete(&parser);
+	return 0;
+}
+
+int bm_spec_load_yaml_text(bm_spec_t *s, const char *name, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int rc = -1;
+	if (yaml_check_shape(name, text, len) < 0)
+		return -1;
+	if (!yaml_parser_initialize(&parser)) {
+		bm_seterr("%s: out of memory", name);
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc))
+		return yaml_parser_fail(name, &parser);
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) { /* empty file: nothing to set */
 		rc = 0;
@@ -518,10 +578,10 @@ int bm_spec_load_yaml(bm_spec_t *s, const char *path)
 		return -1;
 	char *buf;
 	size_t len;
-	int got = bm_in_read_all(in, (size_t)16 << 20, &buf, &len);
+	int got = bm_in_read_all(in, BM_SPEC_MAX_BYTES, &buf, &len);
 	if (got != 0) {
 		if (got > 0)
-			bm_seterr("%s: a spec file larger than 16 MiB", bm_in_name(in));
+			bm_seterr("%s: a spec file larger than %d MiB", bm_in_name(in), BM_SPEC_MAX_BYTES >> 20);
 		bm_in_close(in);
 		return -1;
 	}

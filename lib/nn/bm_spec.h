@@ -19,6 +19,11 @@
 
 #define BM_MAX_LAYERS 64
 #define BM_MAX_UNITS 1000000
+/* A YAML spec file: its size, how deep it nests, how many anchors and
+ * aliases it holds (bm_spec_load_yaml refuses more). */
+#define BM_SPEC_MAX_BYTES (1 << 20)
+#define BM_SPEC_MAX_DEPTH 32
+#define BM_SPEC_MAX_ALIASES 100
 
 typedef enum {
 	BM_ACT_LINEAR,

@@ -72,8 +72,10 @@ int bm_wc_count_in(bm_wc_t *wc, bm_in_t *in);
 int bm_wc_count_mem(bm_wc_t *wc, const void *p, size_t n);
 
 /* Add the word<TAB>count lines of PATH (any order, repeats summed); a bad
- * line is an error "PATH:LINE: what is wrong". ignore_case and min_length
- * apply to the words read. */
+ * line is an error "PATH:LINE: what is wrong", as is one longer than
+ * BM_WC_MERGE_LINE_MAX bytes. ignore_case and min_length apply to the
+ * words read. */
+#define BM_WC_MERGE_LINE_MAX ((size_t)64 << 20)
 int bm_wc_merge_file(bm_wc_t *wc, const char *path);
 /* Add COUNT to WORD (LEN bytes, taken as it is but for ignore_case and
  * min_length); -1 when the sum passes UINT64_MAX or out of memory. It adds
