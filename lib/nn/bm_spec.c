@@ -640,7 +640,9 @@ char *bm_spec_to_yaml(const bm_spec_t *spec)
 	bm_spec_t s = *spec;
 	bm_spec_resolve(&s);
 	bm_buf_t b = {0};
-	sb_printf(&b, "input: %d\nlayers:\n", s.input);
+	sb_printf(&b, "input: %d\n", s.input);
+	if (s.nlayers) /* none: the defaults, which an empty list would not say */
+		sb_printf(&b, "layers:\n");
 	for (int i = 0; i < s.nlayers; i++) {
 		const bm_layer_spec_t *l = &s.layers[i];
 		if (l->kind == BM_LAYER_DROPOUT) {

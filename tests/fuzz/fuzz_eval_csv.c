@@ -7,7 +7,7 @@
 #include "fuzz.h"
 #include "bm_err.h"
 #include "bm_eval.h"
-#include "fuzz_eval.h"
+#include "eval_run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
