@@ -276,14 +276,14 @@ START_TEST(getline_and_peek)
 	char *line = NULL;
 	size_t cap = 0;
 	bool eof;
-	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof), 4);
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, SIZE_MAX), 4);
 	ck_assert_str_eq(line, "one\r");
-	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof), 3);
-	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof), 0);
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, SIZE_MAX), 3);
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, SIZE_MAX), 0);
 	ck_assert(!eof);
-	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof), 6); /* "last\0x", no final newline */
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, SIZE_MAX), 6); /* "last\0x", no final newline */
 	ck_assert_int_eq(memcmp(line, "last\0x", 6), 0);
-	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof), 0);
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, SIZE_MAX), 0);
 	ck_assert(eof);
 	ck_assert_uint_eq(bm_in_offset(in), 16);
 	free(line);
@@ -302,8 +302,20 @@ START_TEST(long_line)
 	char *line = NULL;
 	size_t cap = 0;
 	bool eof;
-	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof), 1000000);
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, SIZE_MAX), 1000000);
 	ck_assert_int_eq(line[999999], 'a' + 999999 % 26);
+	bm_in_close(in);
+	/* past a limit: -2, the buffer no larger than the limit allows */
+	in = bm_in_open(path);
+	ck_assert_ptr_nonnull(in);
+	free(line);
+	line = NULL;
+	cap = 0;
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, 999999), -2);
+	ck_assert_uint_le(cap, 1000000);
+	bm_in_close(in);
+	in = bm_in_open(path);
+	ck_assert_int_eq(bm_in_getline(in, &line, &cap, &eof, 1000000), 1000000);
 	free(line);
 	bm_in_close(in);
 }

@@ -249,7 +249,7 @@ ssize_t bm_in_skip(bm_in_t *in, uint64_t n)
 	return (ssize_t)done;
 }
 
-ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof)
+ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof, size_t max)
 {
 	size_t n = 0;
 	*eof = false;
@@ -268,10 +268,14 @@ ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof)
 		size_t avail = in->len - in->pos;
 		char *nl = memchr(start, '\n', avail);
 		size_t take = nl ? (size_t)(nl - start) : avail;
+		if (take > max - n)
+			return -2;
 		if (n + take + 1 > *cap) {
 			size_t c = *cap ? *cap : 128;
 			while (c < n + take + 1)
 				c *= 2;
+			if (c - 1 > max) /* the buffer never passes the limit */
+				c = max + 1;
 			char *p = realloc(*line, c);
 			if (!p) {
 				bm_seterr("%s: line too long: out of memory", in->name);

@@ -63,8 +63,11 @@ ssize_t bm_in_skip(bm_in_t *in, uint64_t n);
 /* Read one line into *LINE (malloc'd and grown as needed, *CAP its size;
  * NUL-terminated, without the '\n'; a trailing '\r' is kept). Returns its
  * length, 0 with *EOF set at the end, -1 on error (also "NAME: line too
- * long: out of memory"). Lines may hold NUL bytes: use the returned length. */
-ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof);
+ * long: out of memory"), -2 when it is longer than MAX bytes (no message:
+ * the caller words it, with the line's number; the buffer stays at most
+ * MAX + 1 bytes, and the input is then part way into the line). Lines may
+ * hold NUL bytes: use the returned length. */
+ssize_t bm_in_getline(bm_in_t *in, char **line, size_t *cap, bool *eof, size_t max);
 
 /* ---- output ---- */
 

@@ -575,16 +575,18 @@ static void tx_free(tx_t *x)
 	bm_labels_free(x->lab);
 }
 
-/* Lines read in place from bm_in's buffer (peek, then skip what was used),
- * no copy: a line fits in a peek window, BM_EVAL_LINE_MAX bytes and its
- * newline. A line is valid until the next call. */
+/* Lines read in place from bm_in's buffer (peek, then skip what was used):
+ * no copy for lines that fit in a peek window, bm_in_getline for longer
+ * ones, up to BM_EVAL_LINE_MAX bytes. A line is valid until the next call. */
 typedef struct {
 	bm_in_t *in;
 	const char *p, *end; /* unread part of the peeked window */
 	size_t used;         /* bytes of the window consumed, not yet skipped */
+	char *line;          /* bm_in_getline's buffer, for long lines */
+	size_t cap;
 } lr_t;
 
-#define LR_WINDOW (BM_EVAL_LINE_MAX + 1)
+#define LR_WINDOW 65536
 
 /* The next line at *S and its length; 0 with *EOF at the end; -1 on a read
  * error, -2 for a line longer than BM_EVAL_LINE_MAX. */
@@ -623,7 +625,11 @@ static ssize_t lr_next(lr_t *r, const char **s, bool *eof)
 			r->p = r->end;
 			return n;
 		}
-		return -2; /* a line longer than the window */
+		/* a line longer than the window */
+		r->p = r->end = NULL;
+		ssize_t len = bm_in_getline(r->in, &r->line, &r->cap, eof, BM_EVAL_LINE_MAX);
+		*s = r->line;
+		return len;
 	}
 }
 
@@ -672,8 +678,10 @@ static int run_text(const bm_eval_opts_t *o, bm_eval_t *ev)
 	}
 	rc = text_finish(&x, ev);
 out:
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		bm_in_close(lr[i].in);
+		free(lr[i].line);
+	}
 	tx_free(&x);
 	return rc;
 }

@@ -13,8 +13,9 @@
  * "FILE: frame N (NAME): row R: what" for streams (frames and rows from 0).
  *
  * Limits: a line of text, and a label or value of text or CSV, of at most
- * BM_EVAL_LINE_MAX bytes; at most BM_MAX_CLASSES (bm_metrics.h) distinct
- * labels as written, class ids seen, or columns of p frames.
+ * BM_EVAL_LINE_MAX bytes (so 4096 labels hold at most 1 GiB); at most
+ * BM_MAX_CLASSES (bm_metrics.h) distinct labels as written, class ids
+ * seen, or columns of p frames.
  */
 #ifndef BM_EVAL_H
 #define BM_EVAL_H
@@ -23,7 +24,7 @@
 
 #include "bm_metrics.h"
 
-#define BM_EVAL_LINE_MAX 65535
+#define BM_EVAL_LINE_MAX (256 << 10)
 
 typedef struct {
 	const char *stream;              /* tensor stream (NULL or "-": stdin) */

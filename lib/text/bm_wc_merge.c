@@ -51,60 +51,6 @@ int bm_wc_add(bm_wc_t *wc, const void *word, size_t len, uint64_t count)
 	return 0;
 }
 
-/* One line of IN into *LINE (*CAP its size, grown to at most
- * BM_WC_MERGE_LINE_MAX + 1 bytes, so a line without end cannot take all
- * memory), NUL-terminated, without its '\n'. Returns its length; 0 with
- * *EOF at the end; -1 on a read error or out of memory (bm_errmsg); -2
- * when it is longer than BM_WC_MERGE_LINE_MAX. */
-static ssize_t merge_line(bm_in_t *in, char **line, size_t *cap, bool *eof)
-{
-	size_t n = 0;
-	*eof = false;
-	for (;;) {
-		const void *w;
-		ssize_t got = bm_in_peek(in, &w, (size_t)64 << 10);
-		if (got < 0)
-			return -1;
-		if (got == 0) {
-			*eof = n == 0;
-			break;
-		}
-		const char *nl = memchr(w, '\n', (size_t)got);
-		size_t take = nl ? (size_t)(nl - (const char *)w) : (size_t)got;
-		if (n + take > BM_WC_MERGE_LINE_MAX)
-			return -2;
-		if (n + take + 1 > *cap) {
-			size_t c = *cap ? *cap : 128;
-			while (c < n + take + 1)
-				c *= 2;
-			if (c > BM_WC_MERGE_LINE_MAX + 1)
-				c = BM_WC_MERGE_LINE_MAX + 1;
-			char *p = realloc(*line, c);
-			if (!p) {
-				bm_seterr("%s: out of memory", bm_in_name(in));
-				return -1;
-			}
-			*line = p;
-			*cap = c;
-		}
-		memcpy(*line + n, w, take);
-		n += take;
-		if (bm_in_skip(in, take + (nl ? 1 : 0)) < 0)
-			return -1;
-		if (nl)
-			break;
-	}
-	if (*cap == 0) {
-		if (!(*line = malloc(1))) {
-			bm_seterr("%s: out of memory", bm_in_name(in));
-			return -1;
-		}
-		*cap = 1;
-	}
-	(*line)[n] = '\0';
-	return (ssize_t)n;
-}
-
 int bm_wc_merge_file(bm_wc_t *wc, const char *path)
 {
 	bm_in_t *in = bm_in_open(path);
@@ -117,7 +63,7 @@ int bm_wc_merge_file(bm_wc_t *wc, const char *path)
 	int rc = 0;
 	for (;;) {
 		bool eof;
-		ssize_t n = merge_line(in, &line, &cap, &eof);
+		ssize_t n = bm_in_getline(in, &line, &cap, &eof, BM_WC_MERGE_LINE_MAX);
 		if (n == -2)
 			bm_seterr("%s:%llu: line longer than %zu MiB", name, (unsigned long long)lineno + 1,
 				  BM_WC_MERGE_LINE_MAX >> 20);
