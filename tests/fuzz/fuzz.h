@@ -63,6 +63,24 @@ static inline int fuzz_path(const uint8_t *data, size_t size, char *path, size_t
 	return fd;
 }
 
+/* For a target fed an option byte and two files: DATA's first byte in
+ * *OPT, the rest cut at its first 0xff byte (never in UTF-8 text) into two
+ * memory files, opened by paths P1 and P2 (FUZZ_PATH bytes each); FD gets
+ * their descriptors, to close when done. Returns -1 for empty DATA. */
+#define FUZZ_PATH 64
+static inline int fuzz_two_paths(const uint8_t *data, size_t size, uint8_t *opt, char *p1, char *p2, int fd[2])
+{
+	if (size == 0)
+		return -1;
+	*opt = data[0];
+	data++, size--;
+	const uint8_t *cut = memchr(data, 0xff, size);
+	size_t n1 = cut ? (size_t)(cut - data) : size;
+	fd[0] = fuzz_path(data, n1, p1, FUZZ_PATH);
+	fd[1] = cut ? fuzz_path(cut + 1, size - n1 - 1, p2, FUZZ_PATH) : fuzz_path(data, 0, p2, FUZZ_PATH);
+	return 0;
+}
+
 /* DATA as a NUL-terminated string (malloc'd), for parsers that take one. */
 static inline char *fuzz_str(const uint8_t *data, size_t size)
 {

@@ -9,14 +9,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0)
+	uint8_t opt;
+	char p1[FUZZ_PATH], p2[FUZZ_PATH];
+	int fd[2];
+	if (fuzz_two_paths(data, size, &opt, p1, p2, fd) < 0)
 		return 0;
-	uint8_t opt = data[0];
-	data++, size--;
-	const uint8_t *cut = memchr(data, 0xff, size);
-	size_t n1 = cut ? (size_t)(cut - data) : size;
-	const uint8_t *second = cut ? cut + 1 : data + size;
-	size_t n2 = cut ? size - n1 - 1 : 0;
 
 	bm_wc_opts_t o;
 	bm_wc_opts_init(&o);
@@ -28,8 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bm_wc_t *wc = bm_wc_new(&o);
 	if (!wc)
 		abort();
-	char p1[64], p2[64];
-	int fd1 = fuzz_path(data, n1, p1, sizeof p1), fd2 = fuzz_path(second, n2, p2, sizeof p2);
 	if (bm_wc_merge_file(wc, p1) == 0 && bm_wc_merge_file(wc, p2) == 0 && bm_wc_finish(wc) == 0) {
 		bm_out_t *out = bm_out_open("/dev/null", 0);
 		if (!out)
@@ -39,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			bm_out_abort(out);
 	}
-	close(fd1);
-	close(fd2);
+	close(fd[0]);
+	close(fd[1]);
 	bm_wc_free(wc);
 	return 0;
 }
