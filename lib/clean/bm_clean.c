@@ -148,7 +148,7 @@ static int run_pass(ctx_t *x, int pass)
 	const bm_clean_opts_t *o = x->o;
 	x->rd.krow = 0;
 	for (int i = 0; i < (x->nfiles ? x->nfiles : 1); i++) {
-		bm_in_t *in = bm_clean_open_input(x, x->nfiles ? x->files[i] : "-");
+		bm_in_t *in = bm_clean_open_input(x, i);
 		if (!in)
 			return -1;
 		x->rd.fname = bm_in_name(in);
@@ -307,8 +307,10 @@ static void ctx_free(ctx_t *x)
 	}
 	free(x->row.s);
 	free(x->prog);
-	if (x->spool_fd >= 0)
-		close(x->spool_fd);
+	for (int i = 0; x->spool && i < (x->nfiles ? x->nfiles : 1); i++)
+		if (x->spool[i] >= 0)
+			close(x->spool[i]);
+	free(x->spool);
 	free(x);
 }
 
@@ -345,10 +347,7 @@ static int run(ctx_t *x)
 	x->fast = o->tensor && !o->load_stats && !o->bfill && !stat_fill && !o->stratify;
 	x->twopass = !x->fast && (o->bfill || o->stratify || o->save_stats ||
 	                          (!o->load_stats && (stat_fill || o->tensor)));
-	bool uses_stdin = x->nfiles == 0;
-	for (int i = 0; i < x->nfiles; i++)
-		uses_stdin |= strcmp(x->files[i], "-") == 0;
-	if (x->twopass && uses_stdin && bm_clean_spool_stdin(x) < 0)
+	if (x->twopass && bm_clean_spool_inputs(x) < 0)
 		return -1;
 	int rc;
 	if (x->twopass)
@@ -383,7 +382,6 @@ int bm_clean_run(const bm_clean_opts_t *o, char **files, int nfiles)
 	x->csv = (bm_csv_opts_t){o->delim, '"', o->comment, false, false};
 	x->files = files;
 	x->nfiles = nfiles;
-	x->spool_fd = -1;
 	x->scale = o->scale > 0 ? o->scale : BM_SCALE_NONE;
 	x->rng = o->seed;
 	int status = BM_EXIT_OK;

@@ -1,6 +1,6 @@
-/* bm_clean_input.c: bm-clean's inputs and its progress lines: standard
- * input kept in a temporary file for the passes that read it again, the
- * inputs opened for each pass, and the records read so far on stderr
+/* bm_clean_input.c: bm-clean's inputs and its progress lines: those that
+ * cannot be opened again kept in temporary files for the passes that read
+ * them again, the inputs opened for each pass, and the records read so far on stderr
  * (--progress), added to from every thread and drawn by one (see
  * bm_clean_int.h). */
 #include "config.h"
@@ -11,9 +11,18 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-int bm_clean_spool_stdin(ctx_t *x)
+/* Whether PATH can be opened again for another pass: a regular file. */
+static bool reopenable(const char *path)
+{
+	struct stat st;
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* PATH's decompressed bytes copied to a new temporary file: its descriptor, or -1. */
+static int spool_input(const char *path)
 {
 	FILE *f = bm_tmpfile();
 	if (!f)
@@ -24,10 +33,11 @@ int bm_clean_spool_stdin(ctx_t *x)
 		bm_seterr("dup: %s", strerror(errno));
 		return -1;
 	}
-	x->spool_fd = fd;
-	bm_in_t *in = bm_in_open("-");
-	if (!in)
+	bm_in_t *in = bm_in_open(path);
+	if (!in) {
+		close(fd);
 		return -1;
+	}
 	char *buf = bm_xmalloc(1 << 20);
 	ssize_t n;
 	int rc = 0;
@@ -37,7 +47,7 @@ int bm_clean_spool_stdin(ctx_t *x)
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
-				bm_seterr("spooling standard input to a temporary file: %s", strerror(errno));
+				bm_seterr("%s: spooling to a temporary file: %s", path, strerror(errno));
 				rc = -1;
 				break;
 			}
@@ -48,20 +58,39 @@ int bm_clean_spool_stdin(ctx_t *x)
 		rc = -1;
 	free(buf);
 	bm_in_close(in);
-	return rc;
+	if (rc < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-bm_in_t *bm_clean_open_input(ctx_t *x, const char *path)
+int bm_clean_spool_inputs(ctx_t *x)
 {
-	if ((!path || strcmp(path, "-") == 0) && x->spool_fd >= 0) {
-		int fd = dup(x->spool_fd);
+	int n = x->nfiles ? x->nfiles : 1;
+	x->spool = bm_xmalloc((size_t)n * sizeof *x->spool);
+	for (int i = 0; i < n; i++)
+		x->spool[i] = -1;
+	for (int i = 0; i < n; i++) {
+		const char *path = x->nfiles ? x->files[i] : "-";
+		if (!reopenable(path) && (x->spool[i] = spool_input(path)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+bm_in_t *bm_clean_open_input(ctx_t *x, int i)
+{
+	const char *path = x->nfiles ? x->files[i] : "-";
+	if (x->spool && x->spool[i] >= 0) {
+		int fd = dup(x->spool[i]);
 		if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-			bm_seterr("rereading spooled standard input: %s", strerror(errno));
+			bm_seterr("%s: rereading its spooled copy: %s", path, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return NULL;
 		}
-		return bm_in_fdopen(fd, "-");
+		return bm_in_fdopen(fd, path);
 	}
 	return bm_in_open(path);
 }

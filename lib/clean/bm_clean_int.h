@@ -180,7 +180,9 @@ typedef struct {
 	/* inputs */
 	char **files;
 	int nfiles;
-	int spool_fd;          /* decompressed standard input, or -1 */
+	int *spool;            /* per input, when passes read it again and it cannot
+	                        * be reopened (standard input, a pipe, a FIFO): its
+	                        * decompressed bytes in a temporary file; else -1 */
 	bool twopass;
 	/* schema */
 	bool ready;
@@ -385,10 +387,12 @@ int bm_clean_replay_parallel(ctx_t *x, bool *done);
 
 /* ---- bm_clean_input.c ---- */
 
-/* Standard input in a temporary file, for passes that read it again. 0, or -1. */
-int bm_clean_spool_stdin(ctx_t *x);
-/* PATH ("-": standard input) open for reading; NULL on error. */
-bm_in_t *bm_clean_open_input(ctx_t *x, const char *path);
+/* Each input that cannot be opened again (standard input, a pipe, a FIFO)
+ * in a temporary file, for passes that read it again. 0, or -1. */
+int bm_clean_spool_inputs(ctx_t *x);
+/* Input I (of x->files; standard input when there are none) open for
+ * reading, from its spool if it has one; NULL on error. */
+bm_in_t *bm_clean_open_input(ctx_t *x, int i);
 
 #define PROGRESS_EVERY 8192 /* records between looks at the clock */
 /* Progress lines: a pass starts (WHAT), N more records, the pass's last line. */

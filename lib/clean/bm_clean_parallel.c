@@ -171,6 +171,11 @@ int bm_clean_parallel(ctx_t *x)
 		return 0;
 	const char *path = x->nfiles ? x->files[0] : "-";
 	bool is_stdin = strcmp(path, "-") == 0;
+	/* Only a regular file is cut in parts; opening anything else (a FIFO)
+	 * to find out would lose it for the one-thread read. */
+	struct stat st;
+	if (!is_stdin && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
+		return 0;
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* the one-thread read says why */

@@ -4,6 +4,7 @@
 #include "bm_cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -25,16 +26,55 @@ static void on_fatal_signal(int sig)
 	raise(sig);
 }
 
+/* Catch SIG to remove pending files, then end by it as the default would. */
+static void catch_fatal(int sig, bool keep_ignored)
+{
+	struct sigaction sa = {.sa_handler = on_fatal_signal}, old;
+	sigemptyset(&sa.sa_mask);
+	if (keep_ignored && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		return;
+	sigaction(sig, &sa, NULL);
+}
+
+/* A standard descriptor the caller closed (`<&-`, `>&-`) would otherwise be
+ * the number of the next file we open: stdout writes could land in a spool
+ * or stdin read an output's temporary. An O_PATH descriptor holds the
+ * number and fails every read and write with EBADF, as the closed one did. */
+static void hold_closed_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+#ifdef O_PATH
+		int h = open("/dev/null", O_PATH | O_CLOEXEC);
+#else
+		int h = open("/dev/null", (fd == STDIN_FILENO ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+#endif
+		if (h >= 0 && h != fd) {
+			dup2(h, fd);
+			close(h);
+		}
+	}
+}
+
 void bm_cli_init(const char *prog)
 {
 	const char *slash = strrchr(prog, '/');
 	bm_prog = slash ? slash + 1 : prog;
-	/* A parent may have left SIGPIPE ignored; with the default action a
-	 * closed pipe downstream ends us quietly, as it does `cat`. */
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGINT, on_fatal_signal);
-	signal(SIGTERM, on_fatal_signal);
-	signal(SIGHUP, on_fatal_signal);
+	hold_closed_std_fds();
+	/* A closed pipe downstream (`| head`) ends us by SIGPIPE, quietly, as it
+	 * does `cat`, even when a parent left SIGPIPE ignored or blocked; the
+	 * handler first removes pending temporary files (a --test-out). */
+	sigset_t pipe;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &pipe, NULL);
+	catch_fatal(SIGPIPE, false);
+	/* An ignored SIGINT, SIGTERM or SIGHUP stays ignored: nohup, and the
+	 * background jobs of a script, rely on it. */
+	catch_fatal(SIGINT, true);
+	catch_fatal(SIGTERM, true);
+	catch_fatal(SIGHUP, true);
 	/* A bad BM_CPU is the environment's mistake, not the command line's:
 	 * one line, exit 2, no --help hint. */
 	if (bm_cpu_init() < 0) {

@@ -26,9 +26,12 @@ enum {
 /* The program's name as errors print it ("bm-tensor"); "bm" until bm_cli_init. */
 extern const char *bm_prog;
 
-/* Call first in main: sets bm_prog, restores default SIGPIPE (so `| head`
- * ends the program quietly), removes pending temporary files (bm_tmp) on
- * SIGINT/SIGTERM/SIGHUP, and checks BM_CPU (a bad value: one line, exit 2). */
+/* Call first in main: sets bm_prog; holds the numbers of closed standard
+ * descriptors (their reads and writes fail with EBADF, and no file opened
+ * later takes their place); on SIGPIPE (never ignored or blocked: `| head`
+ * ends the program quietly), SIGINT, SIGTERM and SIGHUP (unless inherited
+ * ignored, as nohup leaves SIGHUP) removes pending temporary files (bm_tmp)
+ * and ends by the signal; checks BM_CPU (a bad value: one line, exit 2). */
 void bm_cli_init(const char *prog);
 
 /* "prog: message" on stderr (stdout flushed first), then exit 1; pending
