@@ -433,9 +433,21 @@ int bm_out_write(bm_out_t *out, const void *buf, size_t n)
 	}
 	if (flush(out) < 0)
 		return -1;
-	if (n >= OUT_BUFSIZE / 2)
+	/* zlib keeps a pointer to the input of a gzwrite that failed and reads
+	 * it again at gzclose_w: it only ever gets our buffer, which outlives
+	 * the gzFile, never the caller's. */
+	if (n >= OUT_BUFSIZE / 2 && !out->gz)
 		return write_all(out, buf, n);
-	memcpy(out->buf, buf, n);
+	const char *p = buf;
+	while (n > OUT_BUFSIZE) {
+		memcpy(out->buf, p, OUT_BUFSIZE);
+		out->len = OUT_BUFSIZE;
+		if (flush(out) < 0)
+			return -1;
+		p += OUT_BUFSIZE;
+		n -= OUT_BUFSIZE;
+	}
+	memcpy(out->buf, p, n);
 	out->len = n;
 	return 0;
 }
@@ -468,7 +480,7 @@ int bm_out_printf(bm_out_t *out, const char *fmt, ...)
 			va_start(ap, fmt);
 			vsnprintf(s, (size_t)n + 1, fmt, ap);
 			va_end(ap);
-			int r = write_all(out, s, (size_t)n);
+			int r = bm_out_write(out, s, (size_t)n);
 			free(s);
 			return r;
 		}
@@ -476,10 +488,27 @@ int bm_out_printf(bm_out_t *out, const char *fmt, ...)
 	return 0;
 }
 
+/* Close OUT's gzFile writing nothing more: what zlib still holds goes to
+ * /dev/null. */
+static void gz_discard(bm_out_t *out)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, out->gzfd);
+		close(null);
+	}
+	gzclose_w(out->gz);
+	out->gz = NULL;
+}
+
 int bm_out_commit(bm_out_t *out)
 {
 	int r = flush(out);
-	if (out->gz) {
+	if (out->gz && r != 0) {
+		/* After a failed write, finishing the gzip stream would only add to
+		 * what went wrong. */
+		gz_discard(out);
+	} else if (out->gz) {
 		/* Closes the file, or our dup of stdout. */
 		int z = gzclose_w(out->gz);
 		out->gz = NULL;
@@ -512,22 +541,11 @@ void bm_out_abort(bm_out_t *out)
 {
 	if (!out)
 		return;
-	if (out->tmp) {
-		if (out->gz)
-			gzclose_w(out->gz);
-		else if (out->fd >= 0)
-			close(out->fd);
-		bm_tmp_remove(out->tmp);
-	} else if (out->gz) {
-		/* gzclose_w writes what zlib holds: let it go nowhere. */
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, out->gzfd);
-			close(null);
-		}
-		gzclose_w(out->gz);
-	} else if (out->fd > STDOUT_FILENO) {
+	if (out->gz)
+		gz_discard(out); /* closes a file's descriptor too */
+	else if (out->fd > STDOUT_FILENO || (out->tmp && out->fd >= 0))
 		close(out->fd);
-	}
+	if (out->tmp)
+		bm_tmp_remove(out->tmp);
 	out_free(out);
 }
