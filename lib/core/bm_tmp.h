@@ -6,7 +6,7 @@
  * until it is renamed or removed; and an anonymous scratch file under
  * $TMPDIR (spools), removed from its folder as soon as it is made, so it
  * is gone when closed. bm_tmp_cleanup removes every pending file: bm_die,
- * bm_usage_error and the SIGINT/SIGTERM/SIGHUP handler of bm_cli call it,
+ * bm_usage_error and the SIGINT/SIGTERM/SIGHUP/SIGPIPE handler of bm_cli call it,
  * so a killed or failed run leaves no half-written file.
  *
  * Functions that can fail return -1 (or NULL) with bm_errmsg() set and
