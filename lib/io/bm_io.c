@@ -347,7 +347,12 @@ bm_out_t *bm_out_open(const char *path, int flags)
 		out->fd = STDOUT_FILENO;
 	} else {
 		struct stat st;
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		bool exists = stat(path, &st) == 0;
+		if (exists && S_ISDIR(st.st_mode)) {
+			bm_seterr("%s: is a directory", path); /* as bm_in_open words it */
+			goto fail;
+		}
+		if (exists && !S_ISREG(st.st_mode)) {
 			/* A device or a fifo (-o /dev/null): write it in place. */
 			out->fd = open(path, O_WRONLY | O_CLOEXEC);
 			if (out->fd < 0) {
