@@ -272,6 +272,8 @@ static void ctx_free(ctx_t *x)
 		free(x->hraw[i]);
 	}
 	free(x->hnames);
+	bm_strmap_free(&x->names);
+	free(x->sel_of);
 	free(x->hraw);
 	free(x->hrawlen);
 	free(x->hdr_line.s);

@@ -17,11 +17,11 @@ const char *const bm_clean_fill_kind_name[] = {"none", "constant", "mean", "medi
  * *IN, or -1. */
 static int find_col(const ctx_t *x, const char *item, const char *opt, size_t *in)
 {
-	for (size_t i = 0; i < x->nin; i++)
-		if (strcmp(x->hnames[i], item) == 0) {
-			*in = i;
-			return 0;
-		}
+	int64_t i = bm_strmap_get((bm_strmap_t *)&x->names, item, strlen(item), false);
+	if (i >= 0) {
+		*in = (size_t)i;
+		return 0;
+	}
 	char *end;
 	errno = 0;
 	unsigned long long k = strtoull(item, &end, 10);
@@ -70,13 +70,10 @@ static long parse_cols(ctx_t *x, const char *list, const char *opt, size_t **out
 	return n;
 }
 
-/* The selected column whose input index is IN, or -1. */
+/* The first selected column whose input index is IN, or -1. */
 static int sel_of(const ctx_t *x, size_t in)
 {
-	for (size_t j = 0; j < x->nsel; j++)
-		if (x->c[j].in == in)
-			return (int)j;
-	return -1;
+	return x->sel_of[in];
 }
 
 int bm_clean_fill_kind(const char *v)
@@ -157,7 +154,29 @@ static int parse_fills(ctx_t *x)
 
 /* ---- the header ---- */
 
-/* The pandas names of the header REC's fields (1..n with --no-header). */
+/* Name I, NAME (taken), as pandas mangles a duplicate: BASE[0..blen) is
+ * taken, so it is BASE.k for the first k not taken. Names only get taken,
+ * so the k the last duplicate of BASE took is where this one starts
+ * (kept in BASE's entry count): linear in the names, not quadratic. */
+static char *dedup_name(ctx_t *x, char *name, size_t blen)
+{
+	int64_t b = bm_strmap_get(&x->names, name, blen, false);
+	if (b < 0)
+		return name;
+	char *m = bm_xmalloc(blen + 24);
+	for (uint64_t k = x->names.e[b].count + 1;; k++) {
+		int n = snprintf(m, blen + 24, "%.*s.%llu", (int)blen, name, (unsigned long long)k);
+		if (bm_strmap_get(&x->names, m, (size_t)n, false) < 0) {
+			x->names.e[b].count = k;
+			break;
+		}
+	}
+	free(name);
+	return m;
+}
+
+/* The pandas names of the header REC's fields (1..n with --no-header),
+ * each an entry of x->names (its index the column's). */
 static int header_names(ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec)
 {
 	x->nin = rec->n;
@@ -167,40 +186,30 @@ static int header_names(ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec)
 	for (size_t i = 0; i < x->nin; i++) {
 		char buf[48];
 		const bm_csv_field_t *f = &rec->f[i];
+		char *name;
 		if (x->o->no_header) {
 			snprintf(buf, sizeof buf, "%zu", i + 1);
-			x->hnames[i] = bm_xmemdup(buf, strlen(buf));
-			continue;
-		}
-		if (!bm_utf8_valid(f->val, f->len)) {
-			bm_seterr("%s:%llu: the name of column %zu is not valid UTF-8", rd->fname, LINE(rd), i + 1);
-			return -1;
-		}
-		if (memchr(f->val, '\0', f->len)) {
-			bm_seterr("%s:%llu: the name of column %zu holds a NUL byte", rd->fname, LINE(rd), i + 1);
-			return -1;
-		}
-		x->hraw[i] = bm_xmemdup(f->raw, f->rawlen);
-		x->hrawlen[i] = f->rawlen;
-		char *name;
-		if (f->len == 0) {
-			snprintf(buf, sizeof buf, "Unnamed: %zu", i);
 			name = bm_xmemdup(buf, strlen(buf));
-		} else
-			name = bm_xmemdup(f->val, f->len);
-		/* pandas mangles duplicate names: a, a.1, a.2 */
-		for (int k = 1;; k++) {
-			bool dup = false;
-			for (size_t p = 0; p < i && !dup; p++)
-				dup = strcmp(x->hnames[p], name) == 0;
-			if (!dup)
-				break;
-			size_t base = f->len ? f->len : strlen(buf);
-			char *m = bm_xmalloc(base + 24);
-			snprintf(m, base + 24, "%.*s.%d", (int)base, f->len ? f->val : buf, k);
-			free(name);
-			name = m;
+		} else {
+			if (!bm_utf8_valid(f->val, f->len)) {
+				bm_seterr("%s:%llu: the name of column %zu is not valid UTF-8", rd->fname, LINE(rd), i + 1);
+				return -1;
+			}
+			if (memchr(f->val, '\0', f->len)) {
+				bm_seterr("%s:%llu: the name of column %zu holds a NUL byte", rd->fname, LINE(rd), i + 1);
+				return -1;
+			}
+			x->hraw[i] = bm_xmemdup(f->raw, f->rawlen);
+			x->hrawlen[i] = f->rawlen;
+			if (f->len == 0) {
+				snprintf(buf, sizeof buf, "Unnamed: %zu", i);
+				name = bm_xmemdup(buf, strlen(buf));
+			} else
+				name = bm_xmemdup(f->val, f->len);
+			/* pandas mangles duplicate names: a, a.1, a.2 */
+			name = dedup_name(x, name, f->len ? f->len : strlen(buf));
 		}
+		bm_strmap_get(&x->names, name, strlen(name), true);
 		x->hnames[i] = name;
 	}
 	return 0;
@@ -228,15 +237,15 @@ static long select_cols(ctx_t *x, size_t **psel)
 			free(sel);
 			return -1;
 		}
+		bool *gone = bm_xcalloc(x->nin, sizeof *gone);
+		for (long i = 0; i < nd; i++)
+			gone[dr[i]] = true;
 		long k = 0;
-		for (long j = 0; j < nsel; j++) {
-			bool gone = false;
-			for (long i = 0; i < nd; i++)
-				gone |= dr[i] == sel[j];
-			if (!gone)
+		for (long j = 0; j < nsel; j++)
+			if (!gone[sel[j]])
 				sel[k++] = sel[j];
-		}
 		nsel = k;
+		free(gone);
 		free(dr);
 	}
 	if (o->label) {
@@ -345,6 +354,11 @@ int bm_clean_setup(ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec)
 			x->identity = false;
 	}
 	free(sel);
+	x->sel_of = bm_xmalloc(x->nin * sizeof *x->sel_of);
+	for (size_t i = 0; i < x->nin; i++)
+		x->sel_of[i] = -1;
+	for (size_t j = x->nsel; j-- > 0;)
+		x->sel_of[x->c[j].in] = (int)j;
 	x->label = -1;
 	if (o->label) {
 		size_t in;

@@ -188,12 +188,14 @@ typedef struct {
 	bool ready;
 	size_t nin;            /* fields of the header */
 	char **hnames;         /* pandas names of the input columns */
+	bm_strmap_t names;     /* the same: name -> input index */
 	char **hraw;           /* header fields as in the input (for the output) */
 	size_t *hrawlen;
 	bm_buf_t hdr_line;     /* the header line to write */
 	char *first_file;
 	size_t nsel;
 	col_t *c;
+	int *sel_of;           /* [nin] the first selected column of each input one, or -1 */
 	bool identity;
 	int label;             /* index into c, or -1 */
 	size_t nnum, *num;     /* numeric features */
