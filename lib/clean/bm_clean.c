@@ -68,26 +68,28 @@ static int write_meta(ctx_t *x, dest_t *d)
 	}
 	for (size_t k = 0; k < x->noh; k++) {
 		const col_t *c = &x->c[x->oh[k]];
+		const bm_strmap_ent_t **e = bm_clean_by_ids(&c->cats);
 		for (size_t id = 0; id < c->cats.n; id++) {
-			const bm_strmap_ent_t *e = bm_clean_by_id(&c->cats, (int64_t)id);
 			if (b.len)
 				bm_buf_add(&b, "\n", 1);
 			bm_buf_add(&b, c->name, strlen(c->name));
 			bm_buf_add(&b, "_", 1);
-			bm_buf_add(&b, e->key, e->len);
+			bm_buf_add(&b, e[id]->key, e[id]->len);
 		}
+		free(e);
 	}
 	uint64_t dims[1] = {b.len};
 	int rc = bm_write_frame(d->out, "columns", BM_U8, 1, dims, b.s ? b.s : "");
 	if (rc == 0 && x->label >= 0 && !x->o->regression) {
 		const col_t *c = &x->c[x->label];
 		b.len = 0;
+		const bm_strmap_ent_t **e = bm_clean_by_ids(&c->cats);
 		for (size_t id = 0; id < c->cats.n; id++) {
-			const bm_strmap_ent_t *e = bm_clean_by_id(&c->cats, (int64_t)id);
 			if (id)
 				bm_buf_add(&b, "\n", 1);
-			bm_buf_add(&b, e->key, e->len);
+			bm_buf_add(&b, e[id]->key, e[id]->len);
 		}
+		free(e);
 		dims[0] = b.len;
 		rc = bm_write_frame(d->out, "classes", BM_U8, 1, dims, b.s ? b.s : "");
 	}
@@ -274,6 +276,7 @@ static void ctx_free(ctx_t *x)
 	free(x->hnames);
 	bm_strmap_free(&x->names);
 	free(x->sel_of);
+	free(x->sel_last);
 	free(x->hraw);
 	free(x->hrawlen);
 	free(x->hdr_line.s);

@@ -76,6 +76,12 @@ static int sel_of(const ctx_t *x, size_t in)
 	return x->sel_of[in];
 }
 
+int bm_clean_col_named(const ctx_t *x, const char *name)
+{
+	int64_t in = bm_strmap_get((bm_strmap_t *)&x->names, name, strlen(name), false);
+	return in < 0 ? -1 : x->sel_last[in];
+}
+
 int bm_clean_fill_kind(const char *v)
 {
 	return strcmp(v, "mean") == 0 ? FILL_MEAN : strcmp(v, "median") == 0 ? FILL_MEDIAN
@@ -355,10 +361,13 @@ int bm_clean_setup(ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec)
 	}
 	free(sel);
 	x->sel_of = bm_xmalloc(x->nin * sizeof *x->sel_of);
+	x->sel_last = bm_xmalloc(x->nin * sizeof *x->sel_last);
 	for (size_t i = 0; i < x->nin; i++)
-		x->sel_of[i] = -1;
+		x->sel_of[i] = x->sel_last[i] = -1;
 	for (size_t j = x->nsel; j-- > 0;)
 		x->sel_of[x->c[j].in] = (int)j;
+	for (size_t j = 0; j < x->nsel; j++)
+		x->sel_last[x->c[j].in] = (int)j;
 	x->label = -1;
 	if (o->label) {
 		size_t in;
@@ -424,15 +433,19 @@ int bm_clean_check_header(const ctx_t *x, const rd_t *rd, const bm_csv_rec_t *re
 	return -1;
 }
 
+void bm_clean_plan_decode_col(ctx_t *x, size_t j)
+{
+	const col_t *c = &x->c[j];
+	int how = DEC_TEXT;
+	if (x->o->tensor && c->type == T_UNDECIDED)
+		how = DEC_DECIDE;
+	else if (x->o->tensor && c->type == T_NUMERIC && !x->skip_num)
+		how = DEC_NUMBER;
+	x->dec[j] = (dec_t){c->in, (uint8_t)how, bm_clean_col_numeric(x, j), c->type == T_LABEL, c->subset};
+}
+
 void bm_clean_plan_decode(ctx_t *x)
 {
-	for (size_t j = 0; j < x->nsel; j++) {
-		const col_t *c = &x->c[j];
-		int how = DEC_TEXT;
-		if (x->o->tensor && c->type == T_UNDECIDED)
-			how = DEC_DECIDE;
-		else if (x->o->tensor && c->type == T_NUMERIC && !x->skip_num)
-			how = DEC_NUMBER;
-		x->dec[j] = (dec_t){c->in, (uint8_t)how, bm_clean_col_numeric(x, j), c->type == T_LABEL, c->subset};
-	}
+	for (size_t j = 0; j < x->nsel; j++)
+		bm_clean_plan_decode_col(x, j);
 }

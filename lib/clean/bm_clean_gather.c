@@ -232,12 +232,12 @@ static void sort_ids(bm_strmap_t *m, bool *numeric)
 	*numeric = num;
 }
 
-const bm_strmap_ent_t *bm_clean_by_id(const bm_strmap_t *m, int64_t id)
+const bm_strmap_ent_t **bm_clean_by_ids(const bm_strmap_t *m)
 {
+	const bm_strmap_ent_t **v = bm_xmalloc((m->n ? m->n : 1) * sizeof *v);
 	for (size_t i = 0; i < m->n; i++)
-		if (m->e[i].id == id)
-			return &m->e[i];
-	return NULL;
+		v[m->e[i].id] = &m->e[i];
+	return v;
 }
 
 static char *fmt_dup(double v)

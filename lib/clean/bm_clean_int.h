@@ -195,7 +195,7 @@ typedef struct {
 	char *first_file;
 	size_t nsel;
 	col_t *c;
-	int *sel_of;           /* [nin] the first selected column of each input one, or -1 */
+	int *sel_of, *sel_last; /* [nin] the first and last selected column of each input one, or -1 */
 	bool identity;
 	int label;             /* index into c, or -1 */
 	size_t nnum, *num;     /* numeric features */
@@ -252,8 +252,12 @@ enum { PASS_GATHER = 1, PASS_WRITE, PASS_KEPT };
 int bm_clean_setup(ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec);
 /* The header of a later file: the same as the first's, else -1. */
 int bm_clean_check_header(const ctx_t *x, const rd_t *rd, const bm_csv_rec_t *rec);
+/* The last selected column named NAME (its pandas name), or -1. */
+int bm_clean_col_named(const ctx_t *x, const char *name);
 /* Set x->dec from the columns' types and the pass (x->skip_num). */
 void bm_clean_plan_decode(ctx_t *x);
+/* The same for column J alone, whose type changed. */
+void bm_clean_plan_decode_col(ctx_t *x, size_t j);
 /* The fill a --fillna value names: FILL_MEAN, FILL_MEDIAN, FILL_MODE, or
  * FILL_CONST for any other. */
 int bm_clean_fill_kind(const char *v);
@@ -312,8 +316,9 @@ void bm_clean_rewind_rows(ctx_t *x);
 void bm_clean_reset_kept(ctx_t *x);
 /* Lay out x: numeric features, then one-hot blocks (pandas.get_dummies). */
 void bm_clean_layout(ctx_t *x);
-/* The entry of M with id ID, or NULL. */
-const bm_strmap_ent_t *bm_clean_by_id(const bm_strmap_t *m, int64_t id);
+/* M's entries in the order of their ids, which are 0..n-1 (the caller's
+ * array to free). */
+const bm_strmap_ent_t **bm_clean_by_ids(const bm_strmap_t *m);
 
 /* ---- bm_clean_tensor.c: the one-pass rows ---- */
 

@@ -503,7 +503,7 @@ INLINE int decode_value(ctx_t *x, const rd_t *rd, dview_t w, size_t j, const cha
 		if (quick)
 			return 1;
 		x->c[j].type = ok ? T_NUMERIC : T_ONEHOT;
-		bm_clean_plan_decode(x);
+		bm_clean_plan_decode_col(x, j);
 	} else if (!ok) {
 		if (!x->o->coerce)
 			return quick ? 1 : bm_clean_not_a_number(rd, &x->c[j], v, len);
