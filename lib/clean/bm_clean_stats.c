@@ -41,11 +41,12 @@ int bm_clean_save_stats(ctx_t *x)
 	if (x->label >= 0) {
 		col_t *c = &x->c[x->label];
 		stats_add_fields(&b, (const char *[]){"label", c->name, o->regression ? "regression" : "classification"}, 3);
-		if (!o->regression)
+		if (!o->regression) {
+			const bm_strmap_ent_t **e = bm_clean_by_ids(&c->cats);
 			for (size_t i = 0; i < c->cats.n; i++)
-				for (size_t k = 0; k < c->cats.n; k++)
-					if (c->cats.e[k].id == (int64_t)i)
-						stats_add_fields(&b, (const char *[]){"class", c->cats.e[k].key}, 2);
+				stats_add_fields(&b, (const char *[]){"class", e[i]->key}, 2);
+			free(e);
+		}
 	}
 	if (o->tensor) {
 		for (size_t i = 0; i < x->nnum; i++) {
@@ -60,10 +61,10 @@ int bm_clean_save_stats(ctx_t *x)
 		for (size_t i = 0; i < x->noh; i++) {
 			col_t *c = &x->c[x->oh[i]];
 			stats_add_fields(&b, (const char *[]){"onehot", c->name}, 2);
+			const bm_strmap_ent_t **e = bm_clean_by_ids(&c->cats);
 			for (size_t id = 0; id < c->cats.n; id++)
-				for (size_t k = 0; k < c->cats.n; k++)
-					if (c->cats.e[k].id == (int64_t)id)
-						stats_add_fields(&b, (const char *[]){"category", c->name, c->cats.e[k].key}, 3);
+				stats_add_fields(&b, (const char *[]){"category", c->name, e[id]->key}, 3);
+			free(e);
 		}
 	}
 	for (size_t j = 0; j < x->nsel; j++) {
@@ -82,16 +83,6 @@ int bm_clean_save_stats(ctx_t *x)
 		rc = bm_out_commit(out);
 	free(b.s);
 	return rc;
-}
-
-/* The selected column named NAME, or -1. */
-static int col_named(const ctx_t *x, const char *name)
-{
-	int j = -1;
-	for (size_t i = 0; i < x->nsel; i++)
-		if (strcmp(x->c[i].name, name) == 0)
-			j = (int)i;
-	return j;
 }
 
 /* A numeric, onehot, category or fill line F (of N fields, at LINE) for
@@ -164,7 +155,7 @@ static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, load
 		if (o->scale < 0)
 			x->scale = s;
 	} else if (strcmp(f[0], "label") == 0 && n == 3) {
-		int j = col_named(x, f[1]);
+		int j = bm_clean_col_named(x, f[1]);
 		if (x->label >= 0 && (j != x->label)) {
 			bm_seterr("%s:%llu: the stats file's label is '%s', not '%s'", path, line, f[1], x->c[x->label].name);
 			return -1;
@@ -187,7 +178,7 @@ static int load_line(ctx_t *x, char **f, size_t n, unsigned long long line, load
 			bm_strmap_get(&x->c[x->label].cats, f[1], strlen(f[1]), true);
 	} else if ((strcmp(f[0], "numeric") == 0 && n == 6) || (strcmp(f[0], "onehot") == 0 && n == 2) ||
 	           (strcmp(f[0], "category") == 0 && n == 3) || (strcmp(f[0], "fill") == 0 && n == 4)) {
-		int j = col_named(x, f[1]);
+		int j = bm_clean_col_named(x, f[1]);
 		if (j < 0 && strcmp(f[0], "fill") != 0 && o->tensor) {
 			bm_seterr("%s: no column '%s' (named in the stats file %s)", x->first_file, f[1], path);
 			return -1;
