@@ -185,6 +185,12 @@ static void __attribute__((noinline)) emit_slow(wc_scan_t *sc, const uint8_t *w,
 		queue_word(sc, k0, k1, len, off);
 		return;
 	}
+	if (len > BM_WC_MAX_WORD) {
+		if (!c->err)
+			c->err_off = off;
+		ctx_fail(c, E2BIG);
+		return;
+	}
 	if (c->fold_case && !(w = bm_wc_fold(c, w, len))) {
 		ctx_fail(c, ENOMEM);
 		return;

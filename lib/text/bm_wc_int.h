@@ -26,7 +26,8 @@ typedef struct bm_wc_ctx {
 	size_t fold_cap;
 	bool fold_case;
 	uint64_t min_length;
-	int err; /* 0, or ENOMEM */
+	int err; /* 0, ENOMEM, or E2BIG: a word longer than BM_WC_MAX_WORD */
+	uint64_t err_off; /* E2BIG: where that word starts in the whole input */
 } bm_wc_ctx_t;
 
 /* Count the words of P[0..N) (both ends word boundaries) into C; OFF is the

@@ -231,8 +231,15 @@ int bm_wc_count_in(bm_wc_t *wc, bm_in_t *in)
 		return -1;
 	for (;;) {
 		if (len == b.cap) {
-			/* No separator in the whole buffer: one long word. */
-			size_t cap = b.cap * 2;
+			/* No separator in the whole buffer: one long word, which
+			 * starts at its start. */
+			if (b.cap > BM_WC_MAX_WORD) {
+				bm_seterr("%s: a word longer than %zu MiB at byte %llu", bm_in_name(in),
+				          BM_WC_MAX_WORD >> 20, (unsigned long long)wc->offset);
+				give_back_buf(wc, b);
+				return -1;
+			}
+			size_t cap = b.cap * 2 <= BM_WC_MAX_WORD ? b.cap * 2 : BM_WC_MAX_WORD + 1;
 			uint8_t *q = cap > b.cap ? realloc(b.p, cap) : NULL;
 			if (!q) {
 				bm_seterr("%s: word too long: out of memory", bm_in_name(in));

@@ -7,6 +7,7 @@
 
 #include "bm_wordcount.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,11 @@ int bm_wc_finish(bm_wc_t *wc)
 	wc->finished = true;
 	bm_wc_read_stop(wc);
 	for (int t = 0; t < wc->nctx; t++)
-		if (wc->ctx[t].err) {
+		if (wc->ctx[t].err == E2BIG) {
+			bm_seterr("a word longer than %zu MiB at byte %llu of the input", BM_WC_MAX_WORD >> 20,
+			          (unsigned long long)wc->ctx[t].err_off);
+			return -1;
+		} else if (wc->ctx[t].err) {
 			bm_seterr("out of memory");
 			return -1;
 		}

@@ -37,6 +37,10 @@ typedef struct bm_wc_opts {
 			      * BM_WC_SORT_NONE needs [true] */
 } bm_wc_opts_t;
 
+/* The longest word: a longer one is an error ("a word longer than 64 MiB"),
+ * not cut, so no count is silently wrong; memory stays bounded by it. */
+#define BM_WC_MAX_WORD ((size_t)64 << 20)
+
 #define BM_WC_BLOCK_DEFAULT ((size_t)1 << 20)
 #define BM_WC_BLOCK_MIN ((size_t)16)
 
