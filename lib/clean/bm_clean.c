@@ -109,8 +109,12 @@ int bm_clean_open_outputs(ctx_t *x)
 			return -1;
 		x->ndest = i + 1;
 		if (o->tensor) {
-			d->x = bm_xmalloc((size_t)BM_FRAME_ROWS * (x->d ? x->d : 1) * sizeof *d->x);
-			d->y = bm_xmalloc((size_t)BM_FRAME_ROWS * 4);
+			/* frames of BM_FRAME_ROWS rows, fewer when x is wide */
+			size_t d1 = x->d ? x->d : 1;
+			x->frame_rows = d1 <= FRAME_X_BYTES / 4 / BM_FRAME_ROWS ? BM_FRAME_ROWS
+			                : d1 < FRAME_X_BYTES / 4 ? FRAME_X_BYTES / 4 / d1 : 1;
+			d->x = bm_xmalloc(x->frame_rows * d1 * sizeof *d->x);
+			d->y = bm_xmalloc(x->frame_rows * 4);
 			if (write_meta(x, d) < 0)
 				return -1;
 		} else if (x->hdr_line.len && bm_out_write(d->out, x->hdr_line.s, x->hdr_line.len) < 0)

@@ -162,6 +162,11 @@ struct part {
 
 /* ---- the run ---- */
 
+/* The most bytes of x in a frame: x wider than 1024 columns makes frames
+ * of fewer than BM_FRAME_ROWS rows (x->frame_rows), so memory stays bounded
+ * whatever the number of columns. */
+#define FRAME_X_BYTES ((size_t)256 << 20)
+
 typedef struct {
 	float *x;
 	void *y;
@@ -233,6 +238,7 @@ typedef struct {
 	/* outputs */
 	dest_t dest[2];
 	int ndest;
+	size_t frame_rows;     /* rows per frame written (see FRAME_X_BYTES) */
 	bm_buf_t row;
 } ctx_t;
 

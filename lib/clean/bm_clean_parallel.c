@@ -265,8 +265,8 @@ int bm_clean_replay_parallel(ctx_t *x, bool *done)
 	}
 	dest_t *d = &x->dest[0];
 	int rc = 0;
-	for (uint64_t g0 = 0; g0 < start[x->nparts] && rc == 0; g0 += BM_FRAME_ROWS) {
-		size_t rows = start[x->nparts] - g0 < BM_FRAME_ROWS ? (size_t)(start[x->nparts] - g0) : BM_FRAME_ROWS;
+	for (uint64_t g0 = 0; g0 < start[x->nparts] && rc == 0; g0 += x->frame_rows) {
+		size_t rows = start[x->nparts] - g0 < x->frame_rows ? (size_t)(start[x->nparts] - g0) : x->frame_rows;
 		int tasks = x->o->threads;
 		replay_job_t j = {x, g0, rows, (rows + (size_t)tasks - 1) / (size_t)tasks, start};
 		bm_pool_run(tasks, x->o->threads, replay_task, &j);

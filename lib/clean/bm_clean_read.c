@@ -376,7 +376,7 @@ static int write_tensor_row(ctx_t *x, const rd_t *rd, dest_t *d)
 			((int32_t *)d->y)[d->rows] = (int32_t)c->cats.e[k].id;
 		}
 	}
-	if (++d->rows == BM_FRAME_ROWS)
+	if (++d->rows == x->frame_rows)
 		return bm_clean_flush_tensor(x, d, false);
 	return 0;
 }

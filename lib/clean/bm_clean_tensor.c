@@ -139,7 +139,7 @@ static int replay_row(void *arg, const unsigned char *row)
 	ctx_t *x = arg;
 	dest_t *d = &x->dest[row[0]];
 	bm_clean_encode_row(x, row, x->xmap, d->x + d->rows * x->d, d->y, d->rows);
-	if (++d->rows == BM_FRAME_ROWS)
+	if (++d->rows == x->frame_rows)
 		return bm_clean_flush_tensor(x, d, false);
 	return 0;
 }

@@ -33,9 +33,9 @@
 
 /* The reader's limits: a record (its line end included) of at most
  * BM_CSV_MAX_RECORD bytes, at most BM_CSV_MAX_FIELDS fields; past either
- * bm_csv_next fails, "FILE:LINE: record longer than 256 MiB" or "FILE:LINE:
+ * bm_csv_next fails, "FILE:LINE: record longer than 64 MiB" or "FILE:LINE:
  * more than 1000000 columns", having held no more than about twice as much. */
-#define BM_CSV_MAX_RECORD ((size_t)256 << 20)
+#define BM_CSV_MAX_RECORD ((size_t)64 << 20)
 #define BM_CSV_MAX_FIELDS ((size_t)1000000)
 
 /* Bytes readable after the end of any field's value (the reader's buffers
