@@ -102,8 +102,11 @@ int main(int argc, char **argv)
 		bm_die("%s", bm_errmsg());
 	bm_reader_set_npy_name(r, "x");
 	bm_out_t *out = bm_out_open(output, (gzip ? BM_OUT_GZIP : 0) | (csv ? 0 : BM_OUT_BINARY));
-	if (!out)
+	if (!out) {
+		bm_reader_close(r);
+		bm_predict_close(&p);
 		bm_die("%s", bm_errmsg());
+	}
 	/* Everything is freed before an error's exit too: nothing leaks. */
 	int rc = bm_predict_run(&p, r, out);
 	if (rc < 0)
