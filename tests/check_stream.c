@@ -292,12 +292,12 @@ START_TEST(npy_malformed)
 		int major;
 		const char *dict, *message;
 	} cases[] = {
-		{1, "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }\n",
-		 ".npy dtype '>f4' is not supported (little-endian f4 f8 i4 i8 u1 i1 are)"},
+		{1, "{'descr': '>u2', 'fortran_order': False, 'shape': (1,), }\n",
+		 ".npy dtype '>u2' is not supported (f4 f8 i4 i8 u1 i1, b1 as u8, f2 as f4 are)"},
 		{1, "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }\n",
-		 ".npy dtype '<c8' is not supported (little-endian f4 f8 i4 i8 u1 i1 are)"},
-		{1, "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }\n",
-		 "Fortran-order .npy is not supported (save it with np.ascontiguousarray)"},
+		 ".npy dtype '<c8' is not supported (f4 f8 i4 i8 u1 i1, b1 as u8, f2 as f4 are)"},
+		{1, "{'descr': '|f4', 'fortran_order': True, 'shape': (1,), }\n",
+		 ".npy dtype '|f4' is not supported (f4 f8 i4 i8 u1 i1, b1 as u8, f2 as f4 are)"},
 		{1, "{'descr': '<f4', 'shape': (1,), }\n", ".npy header is not a dict of descr, fortran_order and shape"},
 		{1, "[1, 2, 3]\n", ".npy header is not a dict of descr, fortran_order and shape"},
 		{1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}\n",

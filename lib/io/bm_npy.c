@@ -2,8 +2,10 @@
  *
  * Magic "\x93NUMPY", major, minor, header length (u16 for 1.0, u32 after),
  * then a Python dict literal {'descr': '<f4', 'fortran_order': False,
- * 'shape': (2, 3), } padded with spaces and a '\n'. Only little-endian,
- * C-order arrays of the BMT1 dtypes are taken.
+ * 'shape': (2, 3), } padded with spaces and a '\n'. The BMT1 dtypes are
+ * taken in either byte order and either array order, and bool and f16 as
+ * well: bm_npy_convert turns those into C-order u8 and f32, as numpy's
+ * astype would.
  */
 #include "config.h"
 
@@ -17,12 +19,16 @@
 
 #define NPY_HEADER_MAX (1u << 20) /* numpy itself refuses headers past 10 KB by default */
 
+/* The descr past its byte-order character. */
 static const struct {
-	const char *descr;
+	const char *kind;
 	bm_dtype_t dtype;
+	int src;
+	size_t src_size;
 } descrs[] = {
-	{"<f4", BM_F32}, {"<f8", BM_F64}, {"<i4", BM_I32}, {"<i8", BM_I64},
-	{"|u1", BM_U8},  {"<u1", BM_U8},  {"|i1", BM_I8},  {"<i1", BM_I8},
+	{"f4", BM_F32, BM_NPY_SAME, 4}, {"f8", BM_F64, BM_NPY_SAME, 8}, {"i4", BM_I32, BM_NPY_SAME, 4},
+	{"i8", BM_I64, BM_NPY_SAME, 8}, {"u1", BM_U8, BM_NPY_SAME, 1},  {"i1", BM_I8, BM_NPY_SAME, 1},
+	{"b1", BM_U8, BM_NPY_BOOL, 1},  {"f2", BM_F32, BM_NPY_F16, 2},
 };
 
 static const char *skip_space(const char *p)
@@ -80,7 +86,7 @@ static const char *parse_shape(const char *p, int *ndim, uint64_t *dims, char *m
 	return p + 1;
 }
 
-int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
+int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, bm_npy_layout_t *lay, char *msg, size_t msgsize)
 {
 	unsigned char pre[12];
 	ssize_t n = bm_in_read(in, pre, 10);
@@ -193,20 +199,27 @@ int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize)
 			snprintf(msg, msgsize, ".npy header is not a dict of descr, fortran_order and shape");
 		return -1;
 	}
-	if (fortran) {
-		snprintf(msg, msgsize, "Fortran-order .npy is not supported (save it with np.ascontiguousarray)");
-		return -1;
-	}
+	/* numpy writes '|' for one-byte types and '<' or '>' for the others;
+	 * '=' (native) never reaches a file, np.save writes the order it means. */
 	bm_dtype_t dtype = 0;
-	for (size_t i = 0; i < sizeof descrs / sizeof descrs[0]; i++)
-		if (strcmp(descr, descrs[i].descr) == 0)
-			dtype = descrs[i].dtype;
+	char order = descr[0];
+	if (order == '<' || order == '>' || order == '|')
+		for (size_t i = 0; i < sizeof descrs / sizeof descrs[0]; i++)
+			if (strcmp(descr + 1, descrs[i].kind) == 0 && (order != '|' || descrs[i].src_size == 1)) {
+				dtype = descrs[i].dtype;
+				lay->src = descrs[i].src;
+				lay->src_size = descrs[i].src_size;
+			}
 	if (!dtype) {
-		snprintf(msg, msgsize, ".npy dtype '%s' is not supported (little-endian f4 f8 i4 i8 u1 i1 are)", descr);
+		snprintf(msg, msgsize, ".npy dtype '%s' is not supported (f4 f8 i4 i8 u1 i1, b1 as u8, f2 as f4 are)",
+			 descr);
 		return -1;
 	}
+	lay->big = order == '>' && lay->src_size > 1;
+	lay->fortran = fortran && ndim > 1;
 	uint64_t count = 1;
 	for (int i = 0; i < ndim; i++) {
+		/* f16 doubles in memory: the limit is on what is converted. */
 		if (dims[i] && count > ((uint64_t)1 << 62) / bm_dtype_size(dtype) / dims[i]) {
 			snprintf(msg, msgsize, ".npy shape overflows (more than 2^62 bytes)");
 			return -1;
@@ -244,4 +257,76 @@ int bm_npy_header(char *buf, size_t size, bm_dtype_t dtype, int ndim, const uint
 	buf[8] = (char)((total - 10) & 0xff);
 	buf[9] = (char)((total - 10) >> 8);
 	return (int)total;
+}
+
+int bm_npy_plain(const bm_npy_layout_t *lay)
+{
+	return lay->src == BM_NPY_SAME && !lay->big && !lay->fortran;
+}
+
+/* Element I of RAW as an unsigned integer, bytes in the file's order. */
+static uint64_t get_elem(const unsigned char *raw, uint64_t i, size_t size, int big)
+{
+	const unsigned char *p = raw + i * size;
+	uint64_t v = 0;
+	for (size_t k = 0; k < size; k++)
+		v = v << 8 | p[big ? k : size - 1 - k];
+	return v;
+}
+
+/* IEEE half to single, bit for bit as numpy's npy_halfbits_to_floatbits:
+ * subnormals are normalised, inf stays inf, a NaN keeps its payload. */
+static uint32_t half_to_float(uint32_t h)
+{
+	uint32_t sign = (h & 0x8000u) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+	if (e == 0x1f)
+		return sign | 0x7f800000u | m << 13;
+	if (e == 0) {
+		if (m == 0)
+			return sign;
+		int shift = 0; /* the half value is m * 2^-24 */
+		while (!(m & 0x400)) {
+			m <<= 1;
+			shift++;
+		}
+		return sign | (uint32_t)(127 - 15 - shift + 1) << 23 | (m & 0x3ff) << 13;
+	}
+	return sign | (e - 15 + 127) << 23 | m << 13;
+}
+
+void bm_npy_convert(const bm_npy_layout_t *lay, const bm_tensor_t *t, const void *raw, void *out)
+{
+	uint64_t count = bm_tensor_count(t);
+	size_t dsize = bm_dtype_size(t->dtype);
+	/* Fortran order: the first index varies fastest in RAW; walk OUT in C
+	 * order keeping the multi-index and its Fortran offset. */
+	uint64_t idx[BM_MAX_NDIM] = {0}, fstride[BM_MAX_NDIM];
+	int nd = lay->fortran ? t->ndim : 0;
+	for (int k = 0; k < nd; k++)
+		fstride[k] = k ? fstride[k - 1] * t->dims[k - 1] : 1;
+	uint64_t src = 0;
+	unsigned char *o = out;
+	for (uint64_t i = 0; i < count; i++, o += dsize) {
+		uint64_t v = get_elem(raw, nd ? src : i, lay->src_size, lay->big);
+		if (lay->src == BM_NPY_BOOL) {
+			o[0] = v != 0; /* numpy's bool is 0 or 1 */
+		} else if (lay->src == BM_NPY_F16) {
+			uint32_t bits = half_to_float((uint32_t)v);
+			memcpy(o, &bits, 4);
+		} else if (dsize == 1) {
+			o[0] = (unsigned char)v;
+		} else if (dsize == 4) {
+			uint32_t w = (uint32_t)v;
+			memcpy(o, &w, 4);
+		} else {
+			memcpy(o, &v, 8);
+		}
+		for (int k = nd - 1; k >= 0; k--) {
+			src += fstride[k];
+			if (++idx[k] < t->dims[k])
+				break;
+			src -= fstride[k] * t->dims[k];
+			idx[k] = 0;
+		}
+	}
 }

@@ -9,10 +9,27 @@
 #include "bm_io.h"
 #include "bm_stream.h"
 
+/* How a .npy file's data is laid out, beside the tensor it becomes. */
+enum { BM_NPY_SAME, BM_NPY_BOOL, BM_NPY_F16 };
+typedef struct {
+	int src;         /* BM_NPY_SAME, or bool (to u8) or f16 (to f32) */
+	size_t src_size; /* bytes of one element in the file */
+	int big;         /* big-endian ('>') elements of more than a byte */
+	int fortran;     /* Fortran (column-major) order, 2 or more dims */
+} bm_npy_layout_t;
+
 /* Read a .npy header (v1.0 to v3.0) from IN, leaving IN at the data; set
- * T's dtype and shape. Returns 0; on error -1 with the reason in MSG
- * (bm_errmsg() is left alone: the reader words the frame's position). */
-int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, char *msg, size_t msgsize);
+ * T's dtype and shape (u8 for bool, f32 for f16) and LAY. Returns 0; on
+ * error -1 with the reason in MSG (bm_errmsg() is left alone: the reader
+ * words the frame's position). */
+int bm_npy_read_header(bm_in_t *in, bm_tensor_t *t, bm_npy_layout_t *lay, char *msg, size_t msgsize);
+
+/* Whether the data is already T's: little-endian, C order, a BMT1 dtype. */
+int bm_npy_plain(const bm_npy_layout_t *lay);
+
+/* Convert the file's data RAW (bm_tensor_count(T) elements of
+ * LAY->src_size bytes) into OUT: T's dtype in host order, C order. */
+void bm_npy_convert(const bm_npy_layout_t *lay, const bm_tensor_t *t, const void *raw, void *out);
 
 /* Write into BUF (SIZE bytes) the .npy v1.0 header (magic through the '\n'
  * before the data) for the given dtype and shape, little-endian, C order,

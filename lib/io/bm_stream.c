@@ -188,6 +188,10 @@ struct bm_reader {
 	int done;             /* the current frame's data and padding are read */
 	int npy;              /* 1: input is .npy, 2: its one frame was returned */
 	char npy_name[BM_NAME_MAX + 1];
+	bm_npy_layout_t lay;  /* a .npy's layout; when not plain, the data is */
+	uint64_t raw_bytes;   /* converted whole: RAW_BYTES of file into WHOLE */
+	bm_tensor_t whole;    /* the converted array, for bm_reader_data_part */
+	int loaded;
 };
 
 bm_reader_t *bm_reader_from(bm_in_t *in)
@@ -223,6 +227,7 @@ void bm_reader_close(bm_reader_t *r)
 	if (!r)
 		return;
 	bm_in_close(r->in);
+	bm_tensor_free(&r->whole);
 	free(r);
 }
 
@@ -338,10 +343,11 @@ int bm_reader_header(bm_reader_t *r, bm_tensor_t *t)
 		r->npy = 2;
 		r->started = 1;
 		char msg[200];
-		if (bm_npy_read_header(r->in, t, msg, sizeof msg) < 0)
+		if (bm_npy_read_header(r->in, t, &r->lay, msg, sizeof msg) < 0)
 			return frame_error(r, "%s", msg);
 		snprintf(t->name, sizeof t->name, "%s", r->npy_name);
 		r->left = r->bytes = bm_tensor_bytes(t);
+		r->raw_bytes = bm_tensor_count(t) * r->lay.src_size;
 		r->done = 0;
 		return 1;
 	}
@@ -385,15 +391,13 @@ static int read_padding(bm_reader_t *r, uint64_t bytes)
 	return 0;
 }
 
-int bm_reader_data(bm_reader_t *r, bm_tensor_t *t)
+/* Read BYTES of data into T->data, growing it with the bytes that actually
+ * arrive, so a corrupt count cannot make us allocate what the input does
+ * not hold. TOTAL words the truncation. */
+static int read_grow(bm_reader_t *r, bm_tensor_t *t, uint64_t bytes, uint64_t total)
 {
-	if (r->done)
-		return 0;
-	uint64_t total = bm_tensor_bytes(t), bytes = r->left;
 	if (bytes > SIZE_MAX)
 		return frame_error(r, "frame too large for memory");
-	/* Grow with the bytes that actually arrive, so a corrupt count cannot
-	 * make us allocate what the input does not hold. */
 	size_t done = 0;
 	while (done < bytes) {
 		size_t want = (size_t)bytes;
@@ -414,6 +418,40 @@ int bm_reader_data(bm_reader_t *r, bm_tensor_t *t)
 	}
 	if (!t->data && reserve(t, 1) < 0)
 		return -1;
+	return 0;
+}
+
+/* A .npy that is not plain: its whole data, converted, into OUT (T's shape). */
+static int npy_load(bm_reader_t *r, const bm_tensor_t *t, bm_tensor_t *out)
+{
+	bm_tensor_t raw = {0};
+	uint64_t bytes = bm_tensor_bytes(t);
+	if (read_grow(r, &raw, r->raw_bytes, r->raw_bytes) < 0 ||
+	    (bytes > SIZE_MAX ? frame_error(r, "frame too large for memory")
+			      : reserve(out, bytes ? (size_t)bytes : 1) < 0 ? frame_error(r, "%s", bm_errmsg()) : 0) < 0) {
+		bm_tensor_free(&raw);
+		return -1;
+	}
+	bm_npy_convert(&r->lay, t, raw.data, out->data);
+	bm_tensor_free(&raw);
+	return 0;
+}
+
+int bm_reader_data(bm_reader_t *r, bm_tensor_t *t)
+{
+	if (r->done)
+		return 0;
+	uint64_t total = bm_tensor_bytes(t), bytes = r->left;
+	if (r->npy && !bm_npy_plain(&r->lay)) {
+		if (bytes != total) /* parts were taken: the rest is in WHOLE */
+			return bm_reader_data_part(r, t, (char *)t->data + (total - bytes), bytes);
+		if (npy_load(r, t, t) < 0)
+			return -1;
+		r->left = 0;
+		return read_padding(r, total);
+	}
+	if (read_grow(r, t, bytes, total) < 0)
+		return -1;
 	r->left = 0;
 #ifdef WORDS_BIGENDIAN
 	swap_elements(t->data, bm_dtype_size(t->dtype), bytes / bm_dtype_size(t->dtype));
@@ -431,6 +469,15 @@ int bm_reader_data_part(bm_reader_t *r, const bm_tensor_t *t, void *buf, uint64_
 			  (unsigned long long)r->frame, (unsigned long long)nbytes, (unsigned long long)r->left);
 		return -1;
 	}
+	if (r->npy && !bm_npy_plain(&r->lay)) {
+		/* Converted whole on the first part: memory is the array. */
+		if (!r->loaded && npy_load(r, t, &r->whole) < 0)
+			return -1;
+		r->loaded = 1;
+		memcpy(buf, (char *)r->whole.data + (bytes - r->left), (size_t)nbytes);
+		r->left -= nbytes;
+		return r->left == 0 ? read_padding(r, bytes) : 0;
+	}
 	ssize_t got = bm_in_read(r->in, buf, (size_t)nbytes);
 	if (got < 0)
 		return -1;
@@ -446,13 +493,20 @@ int bm_reader_data_part(bm_reader_t *r, const bm_tensor_t *t, void *buf, uint64_
 
 static int skip_rest(bm_reader_t *r)
 {
-	uint64_t left = r->left;
+	uint64_t left = r->left, total = r->bytes;
+	if (r->npy && !bm_npy_plain(&r->lay)) {
+		if (r->loaded) {
+			r->left = 0;
+			return read_padding(r, r->bytes);
+		}
+		left = total = r->raw_bytes; /* the file's bytes, not the converted ones */
+	}
 	ssize_t got = bm_in_skip(r->in, left);
 	if (got < 0)
 		return -1;
 	if ((uint64_t)got < left)
 		return frame_error(r, "truncated data (%llu of %llu bytes)",
-				   (unsigned long long)(r->bytes - left + (uint64_t)got), (unsigned long long)r->bytes);
+				   (unsigned long long)(total - left + (uint64_t)got), (unsigned long long)total);
 	r->left = 0;
 	return read_padding(r, r->bytes);
 }

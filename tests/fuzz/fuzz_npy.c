@@ -15,8 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char msg[200];
 	bm_tensor_t direct = {0};
+	bm_npy_layout_t lay, lay2;
 	bm_in_t *in = fuzz_in(data, size, "fuzz.npy");
-	int rc = bm_npy_read_header(in, &direct, msg, sizeof msg);
+	int rc = bm_npy_read_header(in, &direct, &lay, msg, sizeof msg);
 	bm_in_close(in);
 	if (rc == 0) {
 		if (!bm_dtype_size(direct.dtype) || direct.ndim < 0 || direct.ndim > BM_MAX_NDIM ||
@@ -29,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		bm_tensor_t again = {0};
 		in = fuzz_in((const uint8_t *)h, (size_t)hlen, "rewrite.npy");
-		if (bm_npy_read_header(in, &again, msg, sizeof msg) < 0 || !same_shape(&direct, &again) ||
+		if (bm_npy_read_header(in, &again, &lay2, msg, sizeof msg) < 0 || !same_shape(&direct, &again) ||
+		    !bm_npy_plain(&lay2) ||
 		    bm_in_offset(in) != (uint64_t)hlen)
 			abort();
 		bm_in_close(in);
