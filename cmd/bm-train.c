@@ -58,8 +58,10 @@ static void usage(void)
 	       "      --no-shuffle         keep the row order\n"
 	       "      --validation-split F hold out the last fraction F of the rows [0]\n"
 	       "      --validation FILE    validation data (x, y frames) instead\n"
-	       "      --patience N         stop after N epochs without a lower val_loss and\n"
-	       "                           restore the best weights [off]\n"
+	       "      --patience N         stop after N epochs without a better --monitor\n"
+	       "                           and restore the best weights [off]\n"
+	       "      --monitor M, --min-delta X  val_loss val_accuracy loss accuracy [val_loss];\n"
+	       "                           the least improvement that counts [0]\n"
 	       "      --x FILE --y FILE    read x and y from two files (.npy) instead of FILE\n"
 	       "      --initial-weights FILE  start from the weights of a safetensors file\n"
 	       "\n"
@@ -95,7 +97,7 @@ int main(int argc, char **argv)
 		/* the spec's options, first to last */
 		OPT_INIT = 256, OPT_LOSS, OPT_OPTIMIZER, OPT_LR, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_WD, OPT_MOMENTUM,
 		OPT_RHO, OPT_L2, OPT_CLIP, OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_COSINE_ALPHA, OPT_VSPLIT,
-		OPT_PATIENCE, OPT_NESTEROV, OPT_NO_SHUFFLE,
+		OPT_PATIENCE, OPT_MONITOR, OPT_MIN_DELTA, OPT_NESTEROV, OPT_NO_SHUFFLE,
 		/* the others */
 		OPT_VALIDATION, OPT_X, OPT_Y, OPT_INITIAL, OPT_HISTORY, OPT_CHECKPOINT, OPT_RESUME, OPT_PROGRESS,
 	};
@@ -127,6 +129,8 @@ int main(int argc, char **argv)
 		{"validation-split", required_argument, NULL, OPT_VSPLIT},
 		{"validation", required_argument, NULL, OPT_VALIDATION},
 		{"patience", required_argument, NULL, OPT_PATIENCE},
+		{"monitor", required_argument, NULL, OPT_MONITOR},
+		{"min-delta", required_argument, NULL, OPT_MIN_DELTA},
 		{"x", required_argument, NULL, OPT_X},
 		{"y", required_argument, NULL, OPT_Y},
 		{"initial-weights", required_argument, NULL, OPT_INITIAL},
@@ -208,8 +212,8 @@ int main(int argc, char **argv)
 	}
 	if (validation && spec.validation_split > 0)
 		bm_usage_error("--validation and --validation-split cannot be used together");
-	if (spec.patience > 0 && !validation && spec.validation_split == 0)
-		bm_usage_error("--patience needs validation data (--validation-split or --validation)");
+	if (spec.patience > 0 && spec.monitor <= BM_MON_VAL_ACCURACY && !validation && spec.validation_split == 0)
+		bm_usage_error("--patience with --monitor %s needs validation data", bm_monitor_name(spec.monitor));
 
 	bm_out_t *out = bm_out_open(output, BM_OUT_BINARY);
 	if (!out)

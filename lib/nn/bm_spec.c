@@ -25,6 +25,7 @@ static const char *const loss_names[BM_LOSS_COUNT] = {
 };
 static const char *const optim_names[BM_OPT_COUNT] = {"adam", "adamw", "sgd", "rmsprop"};
 static const char *const sched_names[BM_SCHED_COUNT] = {"constant", "step", "cosine"};
+static const char *const monitor_names[BM_MON_COUNT] = {"val_loss", "val_accuracy", "loss", "accuracy"};
 static const char *const init_names[BM_INIT_COUNT] = {
 	"glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
 };
@@ -33,6 +34,7 @@ const char *bm_act_name(bm_act_t a) { return (unsigned)a < BM_ACT_COUNT ? act_na
 const char *bm_loss_name(bm_loss_t l) { return (unsigned)l < BM_LOSS_COUNT ? loss_names[l] : "?"; }
 const char *bm_optim_name(bm_optim_kind_t o) { return (unsigned)o < BM_OPT_COUNT ? optim_names[o] : "?"; }
 const char *bm_sched_name(bm_sched_t s) { return (unsigned)s < BM_SCHED_COUNT ? sched_names[s] : "?"; }
+const char *bm_monitor_name(bm_monitor_t m) { return (unsigned)m < BM_MON_COUNT ? monitor_names[m] : "?"; }
 const char *bm_init_name(bm_init_t i) { return (unsigned)i < BM_INIT_COUNT ? init_names[i] : "?"; }
 
 static int lookup(const char *const *names, int n, const char *s)
@@ -327,6 +329,8 @@ int bm_spec_set(bm_spec_t *s, const char *key, const char *v)
 	INT(batch_size, 1, 1 << 24)
 	DBL(validation_split, 0, 1, true)
 	INT(patience, 0, 1000000)
+	ENUM(monitor, monitor_names, BM_MON_COUNT, "monitor", bm_monitor_t)
+	DBL(min_delta, 0, 1e30, false)
 	if (strcmp(key, "nesterov") == 0)
 		return parse_bool(v, &s->nesterov);
 	if (strcmp(key, "shuffle") == 0)
@@ -689,7 +693,8 @@ char *bm_spec_to_yaml(const bm_spec_t *spec)
 	sb_printf(&b, "epochs: %d\nbatch_size: %d\nseed: %llu\nshuffle: %s\n", s.epochs, s.batch_size,
 	          (unsigned long long)s.seed, s.shuffle ? "true" : "false");
 	sb_double(&b, "validation_split", s.validation_split);
-	sb_printf(&b, "patience: %d\n", s.patience);
+	sb_printf(&b, "patience: %d\nmonitor: %s\n", s.patience, bm_monitor_name(s.monitor));
+	sb_double(&b, "min_delta", s.min_delta);
 	return b.s;
 }
 

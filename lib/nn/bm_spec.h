@@ -58,6 +58,8 @@ typedef enum {
 
 typedef enum { BM_OPT_ADAM, BM_OPT_ADAMW, BM_OPT_SGD, BM_OPT_RMSPROP, BM_OPT_COUNT } bm_optim_kind_t;
 typedef enum { BM_SCHED_CONSTANT, BM_SCHED_STEP, BM_SCHED_COSINE, BM_SCHED_COUNT } bm_sched_t;
+/* What --patience watches (Keras EarlyStopping's monitor). */
+typedef enum { BM_MON_VAL_LOSS, BM_MON_VAL_ACCURACY, BM_MON_LOSS, BM_MON_ACCURACY, BM_MON_COUNT } bm_monitor_t;
 typedef enum {
 	BM_INIT_GLOROT_UNIFORM,
 	BM_INIT_GLOROT_NORMAL,
@@ -89,6 +91,8 @@ typedef struct {
 	bool shuffle;
 	double validation_split;
 	int patience; /* 0: no early stopping */
+	bm_monitor_t monitor; /* min mode for a loss, max for an accuracy */
+	double min_delta;     /* an improvement must exceed it */
 } bm_spec_t;
 
 /* Names: "relu"..., "sparse_categorical_crossentropy"..., "adam"...,
@@ -97,6 +101,7 @@ const char *bm_act_name(bm_act_t a);
 const char *bm_loss_name(bm_loss_t l);
 const char *bm_optim_name(bm_optim_kind_t o);
 const char *bm_sched_name(bm_sched_t s);
+const char *bm_monitor_name(bm_monitor_t m);
 const char *bm_init_name(bm_init_t i);
 /* The value named S, or -1. */
 int bm_act_parse(const char *s);

@@ -255,8 +255,15 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 		vhi = vd->n;
 	}
 	const bool has_val = vd != NULL;
-	if (spec->patience > 0 && !has_val) {
-		bm_seterr("--patience needs validation data (--validation-split or --validation)");
+	const bool mon_val = spec->monitor == BM_MON_VAL_LOSS || spec->monitor == BM_MON_VAL_ACCURACY;
+	const bool mon_max = spec->monitor == BM_MON_VAL_ACCURACY || spec->monitor == BM_MON_ACCURACY;
+	if (spec->patience > 0 && mon_val && !has_val) {
+		bm_seterr("--patience with --monitor %s needs validation data", bm_monitor_name(spec->monitor));
+		goto out;
+	}
+	if (spec->patience > 0 && mon_max && !has_acc) {
+		bm_seterr("--monitor %s: the loss %s has no accuracy", bm_monitor_name(spec->monitor),
+		          bm_loss_name(spec->loss));
 		goto out;
 	}
 	int evb = bs < 256 ? 256 : bs; /* evaluation batches */
@@ -276,7 +283,7 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 		goto out;
 	}
 
-	s.best = INFINITY;
+	s.best = mon_max ? -INFINITY : INFINITY;
 	s.best_epoch = -1;
 	if (o->resume) {
 		if (load_checkpoint(o->resume, m, opt, best, &s) < 0)
@@ -378,11 +385,13 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 			fprintf(stderr, "\n");
 		}
 
-		/* EarlyStopping(monitor="val_loss", patience, restore_best_weights=True) */
+		/* EarlyStopping(monitor, min_delta, patience, restore_best_weights=True):
+		 * an improvement beats the best by more than min_delta */
 		if (spec->patience > 0) {
+			const double mv[BM_MON_COUNT] = {vloss, vacc, loss, acc}, cur = mv[spec->monitor];
 			s.wait++;
-			if (vloss < s.best) {
-				s.best = vloss;
+			if (mon_max ? cur - spec->min_delta > s.best : cur + spec->min_delta < s.best) {
+				s.best = cur;
 				s.best_epoch = epoch;
 				s.wait = 0;
 				memcpy(best, m->params, m->nparams * sizeof *best);
@@ -391,7 +400,8 @@ bm_mlp_t *bm_fit(const bm_spec_t *spec, const bm_data_t *d, const bm_fit_opts_t 
 				memcpy(m->params, best, m->nparams * sizeof *best);
 				if (o->verbose >= 1)
 					fprintf(stderr, "Early stopping after epoch %d: restoring the weights of epoch %d "
-					                "(val_loss %.4f)\n", epoch + 1, s.best_epoch + 1, s.best);
+					                "(%s %.4f)\n", epoch + 1, s.best_epoch + 1,
+					        bm_monitor_name(spec->monitor), s.best);
 			}
 		}
 		if (o->checkpoint && write_checkpoint(o->checkpoint, m, spec, d, opt, best, &s) < 0)
