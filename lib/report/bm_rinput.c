@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,7 +186,9 @@ int bm_cls_parse_json(const char *text, size_t len, const char *name, bm_cls_t *
 	memset(c, 0, sizeof *c);
 	bm_json_t *root = bm_json_parse(text, len);
 	if (!root) {
-		bm_seterr("%s: %s", name, bm_errmsg());
+		char why[256]; /* bm_errmsg() is the buffer bm_seterr writes */
+		snprintf(why, sizeof why, "%s", bm_errmsg());
+		bm_seterr("%s: %s", name, why);
 		return -1;
 	}
 	const char *why = NULL;
