@@ -119,9 +119,11 @@ double bm_svg_py(const bm_svg_frame_t *f, double y)
 	return f->y1 - (y - f->ylo) / (f->yhi - f->ylo) * (f->y1 - f->y0);
 }
 
-/* Decimals that show STEP's ticks apart. */
+/* Decimals that show STEP's ticks apart (0 where there are no ticks). */
 static int step_digits(double step)
 {
+	if (!(step > 0) || !isfinite(step))
+		return 0;
 	int d = (int)ceil(-log10(step) - 1e-9);
 	return d < 0 ? 0 : d > 12 ? 12 : d;
 }
